@@ -128,6 +128,7 @@ class _Evil:
     def __reduce__(self): return (os.system, ('echo pwned',))
 
 
+@pytest.mark.filterwarnings('ignore:Detected pickle protocol')
 def test_cache_never_unpickles_code(fake_sample):
     with open(fake_sample/CACHE_NAME, 'wb') as f: pickle.dump({'fingerprint': 'x', 'pixels': _Evil()}, f)
     with pytest.raises(ValueError, match=f'Unreadable cache {fake_sample/CACHE_NAME}'):
