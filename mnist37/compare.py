@@ -36,10 +36,10 @@ class ParamHistory(Callback):
     def after_epoch(self): self.params.append([p.detach().clone() for p in self.learn.model.parameters()])
 
 # %% ../nbs/03_learner.ipynb #3a4ad6e4
-def fit_hand(model, dls, epochs:int, lr:float, progress:bool=False) -> tuple:
-    "The hand-written loop with `SGD_Optim`: return per-epoch exact accuracies and parameter copies."
+def fit_hand(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=SGD_Optim) -> tuple:
+    "The hand-written loop with `opt_func` (default `SGD_Optim`): return per-epoch exact accuracies and parameter copies."
     from fastprogress.fastprogress import progress_bar
-    opt, accs, params = SGD_Optim(model.parameters(), lr), [], []
+    opt, accs, params = opt_func(model.parameters(), lr=lr), [], []
     for epoch in progress_bar(range(epochs)) if progress else range(epochs):
         model.train()
         train_epoch(model, dls.train, opt, epoch=epoch)
@@ -48,10 +48,10 @@ def fit_hand(model, dls, epochs:int, lr:float, progress:bool=False) -> tuple:
         params.append([p.detach().clone() for p in model.parameters()])
     return accs, params
 
-def fit_learner(model, dls, epochs:int, lr:float, progress:bool=False) -> tuple:
-    "`Learner(dls, model, opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy).fit(epochs, lr)`: return per-epoch accuracies and parameter copies."
+def fit_learner(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=SGD) -> tuple:
+    "`Learner(dls, model, opt_func=opt_func, loss_func=mnist_loss, metrics=batch_accuracy).fit(epochs, lr)`: return per-epoch accuracies and parameter copies."
     from fastai.callback.progress import ProgressCallback   # importing it adds the bar to fastai's default callbacks
-    learn = Learner(dls, model, opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy, cbs=ParamHistory())
+    learn = Learner(dls, model, opt_func=opt_func, loss_func=mnist_loss, metrics=batch_accuracy, cbs=ParamHistory())
     if progress: learn.fit(epochs, lr=lr)
     else:
         learn.remove_cb(ProgressCallback)

@@ -77,15 +77,16 @@ def airfoil_floor(features, labels) -> float:
     return squared_loss(A@sol, labels.double()).mean().item()
 
 # %% ../nbs/06_minibatch.ipynb #1530a63f
-def train_linreg(features, labels, bs:int, lr:float, epochs:int=2, seed:int=0, opt:str='scratch') -> pd.DataFrame:
-    "Minibatch SGD on a linear model with squared loss; the full-data loss every 100 samples, with epoch and training time."
-    if opt not in ('scratch', 'torch'): raise ValueError(f"opt must be 'scratch' or 'torch', got {opt!r}")
+def train_linreg(features, labels, bs:int, lr:float, epochs:int=2, seed:int=0, opt='scratch') -> pd.DataFrame:
+    "Minibatch training of a linear model with squared loss; the full-data loss every 100 samples, with epoch and training time."
+    if not (opt in ('scratch', 'torch') or callable(opt)):
+        raise ValueError(f"opt must be 'scratch', 'torch' or an optimizer class taking (params, lr=...), got {opt!r}")
     n = len(features)
     if not 1 <= bs <= n: raise ValueError(f"bs must be between 1 and {n}, got {bs!r}")
     g = torch.Generator().manual_seed(seed)
     w = (torch.randn(features.shape[1], 1, generator=g)*0.01).requires_grad_()
     b = torch.zeros(1, requires_grad=True)
-    topt = torch.optim.SGD([w, b], lr=lr) if opt == 'torch' else None
+    topt = None if opt == 'scratch' else torch.optim.SGD([w, b], lr=lr) if opt == 'torch' else opt([w, b], lr=lr)
     def full_loss():
         with torch.no_grad(): return squared_loss(features@w + b, labels).mean().item()
     rows, elapsed = [dict(epoch=0., seconds=0., loss=full_loss())], 0.

@@ -81,5 +81,5 @@ def test_train_linreg_is_seeded_and_validates(airfoil):
     assert a.loss.tolist() != train_linreg(*airfoil, 100, 0.4, seed=10).loss.tolist()
     with pytest.raises(ValueError, match='bs must be between 1 and 1500, got 2000'):
         train_linreg(*airfoil, 2000, 0.1)
-    with pytest.raises(ValueError, match="opt must be 'scratch' or 'torch', got 'sgd'"):
+    with pytest.raises(ValueError, match="opt must be 'scratch', 'torch' or an optimizer class .*, got 'sgd'"):
         train_linreg(*airfoil, 10, 0.1, opt='sgd')
