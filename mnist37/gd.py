@@ -70,7 +70,9 @@ def show_trace_2d(f:Callable, results:list, ax=None, title:str=''):
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(3.5, 2.5))
     ax.plot(*zip(*results), '-o', color='#ff7f0e')
-    x1, x2 = np.meshgrid(np.arange(-5.5, 1.0, 0.1), np.arange(-3.0, 1.0, 0.1))
+    p1, p2 = zip(*results)   # the textbook's grid, widened to hold the whole path
+    x1, x2 = np.meshgrid(np.linspace(min(-5.5, min(p1) - 0.5), max(1.0, max(p1) + 0.5), 200),
+                         np.linspace(min(-3.0, min(p2) - 0.5), max(1.0, max(p2) + 0.5), 200))
     ax.contour(x1, x2, f(x1, x2), colors='#1f77b4')
     ax.set_xlabel('x1'); ax.set_ylabel('x2'); ax.set_title(title)
     return ax

@@ -126,10 +126,11 @@ def plot_batch_sizes(curves:dict, floor:float|None=None):
     import matplotlib.pyplot as plt
     fig, (a0, a1) = plt.subplots(1, 2, figsize=(11, 3.5))
     for name, c in curves.items():
-        a0.plot(c.epoch, c.loss, label=name); a1.plot(c.seconds, c.loss, label=name)
-    for ax, xl in ((a0, 'epoch'), (a1, 'training time (s)')):
+        a0.plot(c.epoch, c.loss, label=name)
+        a1.plot(c.seconds[1:], c.loss[1:], label=name)   # from the first update: time 0 has no place on a log axis
+    for ax, xl in ((a0, 'epoch'), (a1, 'training time (s), log scale')):
         if floor is not None: ax.axhline(floor, color='k', ls=':', label='least-squares floor')
         ax.set_xlabel(xl); ax.set_ylabel('loss'); ax.set_yscale('log'); ax.grid(alpha=.3)
-    a1.set_xscale('symlog', linthresh=1e-3); a0.legend()
+    a1.set_xscale('log'); a0.legend()
     fig.tight_layout()
     return fig
