@@ -16,8 +16,9 @@ def _install(args):
 
 def _summary(args):
     from mnist37.data import load_mnist_sample, mnist_sample_path
-    d = load_mnist_sample(args.path)
-    print(f"MNIST_SAMPLE at {mnist_sample_path(args.path)}")
+    path = mnist_sample_path(args.path)
+    d = load_mnist_sample(path)
+    print(f"MNIST_SAMPLE at {path}")
     print(f"{'split':<6}{'x':>14}{'y':>12}{'threes':>8}{'sevens':>8}")
     for s, x, y in (('train', d.train_x, d.train_y), ('valid', d.valid_x, d.valid_y)):
         n3 = int(y.sum())

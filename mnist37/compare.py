@@ -13,11 +13,10 @@ from fastai.learner import Learner, Callback
 from fastai.optimizer import SGD
 
 from .data import MnistSample, load_mnist_sample, get_dls
-from .sgd import Linear1, SGD_Optim, simple_net, mnist_loss, batch_accuracy, train_epoch, validate_epoch
+from .sgd import Linear1, SGD_Optim, simple_net, mnist_loss, batch_accuracy, train_epoch, validate_epoch, max_param_diff
 
 # %% auto #0
-__all__ = ['ARCHS', 'make_model', 'ParamHistory', 'max_param_diff', 'fit_hand', 'fit_learner', 'compare_with_learner',
-           'plot_comparison']
+__all__ = ['ARCHS', 'make_model', 'ParamHistory', 'fit_hand', 'fit_learner', 'compare_with_learner', 'plot_comparison']
 
 # %% ../nbs/03_learner.ipynb #c84d453a
 ARCHS = {'linear': lambda: nn.Linear(28*28, 1), 'linear1': Linear1, 'simple_net': simple_net}
@@ -37,10 +36,6 @@ class ParamHistory(Callback):
     def after_epoch(self): self.params.append([p.detach().clone() for p in self.learn.model.parameters()])
 
 # %% ../nbs/03_learner.ipynb #3a4ad6e4
-def max_param_diff(ps, qs) -> float:
-    "Largest absolute difference between two equally long lists of parameters."
-    return max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
-
 def fit_hand(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=SGD_Optim) -> tuple:
     "The hand-written loop with `opt_func` (default `SGD_Optim`): return per-epoch exact accuracies and parameter copies."
     from fastprogress.fastprogress import progress_bar

@@ -4,13 +4,14 @@
 
 # %% ../nbs/07_optimizers.ipynb #42738dba
 from __future__ import annotations
+import copy
 from functools import partial
 
 import pandas as pd
 import torch
 from torch import nn
 
-from .sgd import Optim, SGD_Optim, _positive
+from .sgd import Optim, SGD_Optim, _positive, max_param_diff
 
 # %% auto #0
 __all__ = ['TORCH_EQUIVALENTS', 'MNIST_OPTS', 'TOY_OPTS', 'AIRFOIL_OPTS', 'Momentum', 'Nesterov', 'Adagrad', 'RMSProp',
@@ -22,10 +23,6 @@ def _unit(name, v, owner):
     "Fail unless `v` is a number in [0, 1)."
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1:
         raise ValueError(f"{owner}: {name} must be a number in [0, 1), got {v!r}")
-
-def _eps(v, owner):
-    "Fail unless `v` is a finite number > 0."
-    _positive('eps', v, owner)
 
 # %% ../nbs/07_optimizers.ipynb #6d9ba665
 class Momentum(Optim):
@@ -46,7 +43,7 @@ class Nesterov(Momentum):
 class Adagrad(Optim):
     "Adagrad: s <- s + grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
     def __init__(self, params, lr:float=0.01, eps:float=1e-10): super().__init__(params, lr=lr, eps=eps)
-    def check(self, hp): super().check(hp); _eps(hp['eps'], type(self).__name__)
+    def check(self, hp): super().check(hp); _positive('eps', hp['eps'], type(self).__name__)
     def update(self, p, grad, state, lr, eps):
         s = state['sum'] = state.get('sum', 0) + grad*grad
         p -= lr*grad/(s.sqrt() + eps)
@@ -54,7 +51,7 @@ class Adagrad(Optim):
 class RMSProp(Optim):
     "RMSProp: s <- alpha*s + (1 - alpha)*grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
     def __init__(self, params, lr:float=0.01, alpha:float=0.99, eps:float=1e-8): super().__init__(params, lr=lr, alpha=alpha, eps=eps)
-    def check(self, hp): super().check(hp); _unit('alpha', hp['alpha'], type(self).__name__); _eps(hp['eps'], type(self).__name__)
+    def check(self, hp): super().check(hp); _unit('alpha', hp['alpha'], type(self).__name__); _positive('eps', hp['eps'], type(self).__name__)
     def update(self, p, grad, state, lr, alpha, eps):
         s = state['square_avg'] = alpha*state.get('square_avg', 0) + (1 - alpha)*grad*grad
         p -= lr*grad/(s.sqrt() + eps)
@@ -62,7 +59,7 @@ class RMSProp(Optim):
 class Adadelta(Optim):
     "Adadelta: s <- rho*s + (1-rho)*grad^2; d = sqrt(acc + eps)/sqrt(s + eps)*grad; acc <- rho*acc + (1-rho)*d^2; p <- p - lr*d."
     def __init__(self, params, lr:float=1.0, rho:float=0.9, eps:float=1e-6): super().__init__(params, lr=lr, rho=rho, eps=eps)
-    def check(self, hp): super().check(hp); _unit('rho', hp['rho'], type(self).__name__); _eps(hp['eps'], type(self).__name__)
+    def check(self, hp): super().check(hp); _unit('rho', hp['rho'], type(self).__name__); _positive('eps', hp['eps'], type(self).__name__)
     def update(self, p, grad, state, lr, rho, eps):
         s = state['square_avg'] = rho*state.get('square_avg', 0) + (1 - rho)*grad*grad
         delta = (state.get('acc_delta', 0) + eps)**0.5/(s + eps).sqrt()*grad
@@ -78,7 +75,7 @@ class Adam(Optim):
         betas = hp['betas']
         if not isinstance(betas, (tuple, list)) or len(betas) != 2: raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
         for i, b in enumerate(betas): _unit(f'betas[{i}]', b, 'Adam')
-        _eps(hp['eps'], 'Adam')
+        _positive('eps', hp['eps'], 'Adam')
     def update(self, p, grad, state, lr, betas, eps):
         b1, b2 = betas
         t = state['step'] = state.get('step', 0) + 1
@@ -117,7 +114,6 @@ def max_diff_vs_torch(ours, theirs, lr:float, steps:int=200, seed:int=0, dtype=t
             loss(ps, t).backward()
             opt.step()
         runs.append(ps)
-    from mnist37.compare import max_param_diff
     return max_param_diff(*runs)
 
 # %% ../nbs/07_optimizers.ipynb #8834f3f9
@@ -145,8 +141,7 @@ MNIST_OPTS = {'SGD': (SGD_Optim, {}, 0.1), 'Momentum': (Momentum, {'momentum': 0
 
 def compare_on_mnist(data=None, epochs:int=5, seed:int=42, opts:dict=MNIST_OPTS) -> pd.DataFrame:
     "Each optimizer trains the seeded linear model by hand and through `Learner.fit`: accuracies and the parameter difference."
-    import copy
-    from mnist37.compare import fit_hand, fit_learner, make_model, max_param_diff
+    from mnist37.compare import fit_hand, fit_learner, make_model   # fastai: imported only when needed
     from mnist37.data import get_dls, load_mnist_sample
     data = load_mnist_sample() if data is None else data
     rows = []
@@ -165,7 +160,6 @@ TOY_OPTS = {'SGD': SGD_Optim, 'Momentum': partial(Momentum, momentum=0.8),
 
 def compare_on_toy(seed:int=0, epochs:int=12, bs:int=32, lr:float=0.01, opts:dict=TOY_OPTS) -> tuple:
     "Train one seeded 1-20-1 ReLU net per optimizer on y = x^2 + 0.1*noise; return the loss per step and a summary table."
-    import copy
     g = torch.Generator().manual_seed(seed)
     x = torch.linspace(-1, 1, 1000).unsqueeze(1)
     y = x**2 + 0.1*torch.randn(x.shape, generator=g)

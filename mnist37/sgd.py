@@ -13,7 +13,8 @@ from torch import nn
 
 # %% auto #0
 __all__ = ['init_params', 'linear1', 'Linear1', 'simple_net', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'Optim', 'SGD_Optim',
-           'train_epoch', 'validate_epoch', 'validate_epoch_book', 'batches', 'train_model', 'plot_history']
+           'train_epoch', 'validate_epoch', 'validate_epoch_book', 'batches', 'max_param_diff', 'train_model',
+           'plot_history']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -164,7 +165,12 @@ def batches(x, y, bs:int=256) -> list:
     if bs < 1: raise ValueError(f"bs must be a positive batch size, got {bs!r}")
     return list(zip(x.split(bs), y.split(bs)))
 
-# %% ../nbs/02_sgd.ipynb #a615b57b
+# %% ../nbs/02_sgd.ipynb #cec8a206
+def max_param_diff(ps, qs) -> float:
+    "Largest absolute difference between two equally long lists of parameters."
+    return max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
+
+# %% ../nbs/02_sgd.ipynb #6ac96899
 def train_model(model, dls, epochs:int, lr:float=1.0, opt_func=SGD_Optim, loss_func=mnist_loss, metric=batch_accuracy) -> pd.DataFrame:
     "Train `model` on `dls[0]`, validate on `dls[1]` after each epoch; return the history (train_loss, valid_loss, accuracy)."
     opt, rows = opt_func(model.parameters(), lr=lr), []
@@ -176,7 +182,7 @@ def train_model(model, dls, epochs:int, lr:float=1.0, opt_func=SGD_Optim, loss_f
                          accuracy=validate_epoch(model, dls[1], metric)))
     return pd.DataFrame(rows).set_index('epoch')
 
-# %% ../nbs/02_sgd.ipynb #457de371
+# %% ../nbs/02_sgd.ipynb #a4c86f33
 def plot_history(hist:pd.DataFrame, title:str=''):
     "Loss (left) and accuracy (right) per epoch from `train_model`'s history; return the figure."
     import matplotlib.pyplot as plt
