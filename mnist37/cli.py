@@ -4,20 +4,21 @@
 
 # %% ../nbs/04_cli.ipynb #4be0a2a7
 from __future__ import annotations
-import argparse, sys
+import argparse, contextlib, sys
 
 # %% auto #0
 __all__ = ['main']
 
 # %% ../nbs/04_cli.ipynb #badf140c
 def _install(args):
-    from mnist37.data import install_archive
-    print(install_archive(args.archive, args.dest, overwrite=args.overwrite))
+    from mnist37.external import install
+    res = install(args.archive, args.dest, overwrite=args.overwrite)
+    print(res.path if res.extracted else f"already installed at {res.path} (use --overwrite to replace it)")
 
 def _summary(args):
     from mnist37.data import load_mnist_sample, mnist_sample_path
     path = mnist_sample_path(args.path)
-    d = load_mnist_sample(path)
+    d = load_mnist_sample(path, cache=not args.no_cache)
     print(f"MNIST_SAMPLE at {path}")
     print(f"{'split':<6}{'x':>14}{'y':>12}{'threes':>8}{'sevens':>8}")
     for s, x, y in (('train', d.train_x, d.train_y), ('valid', d.valid_x, d.valid_y)):
@@ -29,7 +30,7 @@ def _compare(args):
     from mnist37.compare import compare_with_learner
     from mnist37.data import load_mnist_sample
     res = compare_with_learner(args.epochs, args.lr, args.bs, args.seed, args.arch, args.shuffle,
-                               data=load_mnist_sample(args.path), progress=not args.quiet)
+                               data=load_mnist_sample(args.path, cache=not args.no_cache), progress=not args.quiet)
     print(f"\n{args.arch}, lr={args.lr:g}, bs={args.bs}, seed={args.seed}{', shuffled' if args.shuffle else ''}: "
           "hand-written loop + SGD_Optim vs Learner.fit(opt_func=SGD)")
     print(res.to_string(formatters={'hand_accuracy': '{:.6f}'.format, 'learner_accuracy': '{:.6f}'.format,
@@ -48,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_install)
     s = sub.add_parser('summary', help='load MNIST_SAMPLE and print its shapes')
     s.add_argument('--path', default=None, help='an extracted mnist_sample folder (default: untar_data)')
+    s.add_argument('--no-cache', action='store_true', help='decode the PNGs without reading or writing the pixel cache')
     s.set_defaults(func=_summary)
     s = sub.add_parser('compare', help='hand-written SGD loop vs fastai Learner.fit, epoch by epoch')
     s.add_argument('--epochs', type=int, default=10)
@@ -57,18 +59,27 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--arch', default='linear', choices=['linear', 'linear1', 'simple_net'])
     s.add_argument('--shuffle', action='store_true', help='shuffle the training set each epoch (same order for both)')
     s.add_argument('--path', default=None, help='an extracted mnist_sample folder (default: untar_data)')
+    s.add_argument('--no-cache', action='store_true', help='decode the PNGs without reading or writing the pixel cache')
     s.add_argument('--quiet', action='store_true', help='no progress bars')
     s.set_defaults(func=_compare)
     return p
 
 # %% ../nbs/04_cli.ipynb #0c542870
 def main(argv=None):
-    "Entry point of the `mnist37` console script."
-    import warnings   # fastai calls torch.jit.script, which torch 2.14 deprecates: not ours to fix, and noise in a terminal
+    "Entry point of the `mnist37` console script: 0 on success, 2 with an `error:` line for any fault of the input or the machine."
+    import os, warnings   # fastai calls torch.jit.script, which torch 2.14 deprecates: not ours to fix, and noise in a terminal
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
     args = _parser().parse_args(argv)
-    try: args.func(args)
-    except (FileNotFoundError, ValueError) as e:
+    try:
+        args.func(args)
+        sys.stdout.flush()    # a closed pipe shows up here, not as a traceback at exit
+    except BrokenPipeError:   # the reader went away (`mnist37 summary | head -1`): stop quietly, as Unix tools do
+        with contextlib.suppress(OSError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except (OSError, ValueError, ArithmeticError, MemoryError) as e:
         print(f"mnist37 {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"mnist37 {args.command}: interrupted", file=sys.stderr)
+        return 130
     return 0

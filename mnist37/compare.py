@@ -13,7 +13,8 @@ from fastai.learner import Learner, Callback
 from fastai.optimizer import SGD
 
 from .data import MnistSample, load_mnist_sample, get_dls
-from .sgd import Linear1, SGD_Optim, simple_net, mnist_loss, batch_accuracy, train_epoch, validate_epoch, max_param_diff
+from .checks import check_int
+from .sgd import Linear1, SGD_Optim, simple_net, mnist_loss, batch_accuracy, train_epoch, validate_epoch, max_param_diff, check_epoch
 
 # %% auto #0
 __all__ = ['ARCHS', 'make_model', 'ParamHistory', 'fit_hand', 'fit_learner', 'compare_with_learner', 'plot_comparison']
@@ -39,14 +40,15 @@ class ParamHistory(Callback):
 def fit_hand(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=SGD_Optim) -> tuple:
     "The hand-written loop with `opt_func` (default `SGD_Optim`): return per-epoch exact accuracies and parameter copies."
     from fastprogress.fastprogress import progress_bar
-    opt, accs, params = opt_func(model.parameters(), lr=lr), [], []
+    opt, accs, params = opt_func(model.parameters(), lr=lr), [], [[p.detach().clone() for p in model.parameters()]]
     for epoch in progress_bar(range(epochs)) if progress else range(epochs):
         model.train()
         train_epoch(model, dls.train, opt, epoch=epoch)
         model.eval()
         accs.append(validate_epoch(model, dls.valid))
+        check_epoch(model, epoch, params[-1], lr=lr)
         params.append([p.detach().clone() for p in model.parameters()])
-    return accs, params
+    return accs, params[1:]
 
 def fit_learner(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=SGD) -> tuple:
     "`Learner(dls, model, opt_func=opt_func, loss_func=mnist_loss, metrics=batch_accuracy).fit(epochs, lr)`: return per-epoch accuracies and parameter copies."
@@ -62,7 +64,7 @@ def fit_learner(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=
 def compare_with_learner(epochs:int=10, lr:float=1.0, bs:int=256, seed:int=42, arch:str='linear', shuffle:bool=False,
                          data:MnistSample|None=None, progress:bool=False) -> pd.DataFrame:
     "Train one seeded model twice, by hand with `SGD_Optim` and with `Learner.fit(opt_func=SGD)`, on the same batches; one row per epoch."
-    if epochs < 1: raise ValueError(f"epochs must be at least 1, got {epochs!r}")
+    epochs = check_int('epochs', epochs, owner='compare_with_learner')
     data = load_mnist_sample() if data is None else data
     model = make_model(arch, seed)
     twin = copy.deepcopy(model)

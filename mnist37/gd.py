@@ -82,13 +82,19 @@ SCHEDULES = {'constant': lambda t: 1.,
              'exponential': lambda t: math.exp(-0.1*t),
              'polynomial': lambda t: (1 + 0.1*t)**-0.5}
 
-def noisy_sgd_2d(grad:Callable, eta:float, schedule:Callable|str='constant', seed:int=0,
-                 noise_mean:float=0.1, noise_sd:float=1.) -> Callable:
+def noisy_sgd_2d(grad:Callable, # (x1, x2) -> (g1, g2)
+                 eta:float, # the base learning rate
+                 schedule:Callable|str='constant', # a name from `SCHEDULES` or a function of the step counter t
+                 seed:int=0, # seed of the noise
+                 noise_mean:float=0.1, # 0.1 as in the 2019 d2l-pytorch text; 0. as in the current d2l.ai
+                 noise_sd:float=1.,
+                 t0:int=1 # the counter before the first step: d2l starts at 1 and increments before use, so step 1 uses t = 2
+                ) -> Callable:
     "A 2-D SGD step with N(`noise_mean`, `noise_sd`) noise on the gradient and learning rate `eta*schedule(t)`, seeded."
     if isinstance(schedule, str):
         if schedule not in SCHEDULES: raise ValueError(f"unknown schedule {schedule!r}; choose one of {list(SCHEDULES)} or pass a function of t")
         schedule = SCHEDULES[schedule]
-    rng, t = np.random.default_rng(seed), 0
+    rng, t = np.random.default_rng(seed), t0
     def step(x1, x2):
         nonlocal t
         t += 1

@@ -12,9 +12,12 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .checks import check_finite, check_int, check_positive
+from .external import sha256_file
+
 # %% auto #0
-__all__ = ['RUNS', 'gd_vs_sgd_by_hand', 'fit_line', 'load_airfoil', 'squared_loss', 'airfoil_floor', 'train_linreg',
-           'compare_batch_sizes', 'plot_batch_sizes']
+__all__ = ['AIRFOIL_SHA256', 'RUNS', 'gd_vs_sgd_by_hand', 'fit_line', 'airfoil_path', 'load_airfoil', 'squared_loss',
+           'airfoil_floor', 'train_linreg', 'compare_batch_sizes', 'plot_batch_sizes']
 
 # %% ../nbs/06_minibatch.ipynb #365c67c5
 def gd_vs_sgd_by_hand(epochs:int=100, lr:float=0.01, w:float=1.0, xs=(1., 2., 3.), ys=(2., 4., 6.)) -> pd.DataFrame:
@@ -47,21 +50,39 @@ def fit_line(seed:int=0, n:int=100, epochs:int=1000, lr:float=0.005) -> dict:
     return dict(x=x, y=y, model=model, losses=losses, w=model.weight.item(), b=model.bias.item(), w_ls=w_ls, b_ls=b_ls)
 
 # %% ../nbs/06_minibatch.ipynb #ac5fb7df
-def load_airfoil(path, n:int=1500) -> tuple:
+AIRFOIL_SHA256 = '10ee06e6cfb27dae6b44213d421d217012fb1f9b697592e73a4e4016b52d425f'
+
+def airfoil_path() -> Path:
+    "The copy of airfoil_self_noise.dat inside the package, after checking its sha256."
+    from importlib.resources import files
+    p = Path(str(files('mnist37')/'airfoil_self_noise.dat'))
+    if not p.is_file(): raise FileNotFoundError(f"The airfoil data is missing from the package ({p}): reinstall mnist37, or pass load_airfoil(path) a copy of airfoil_self_noise.dat")
+    if (h := sha256_file(p)) != AIRFOIL_SHA256: raise ValueError(f"{p} is damaged (sha256 {h}, expected {AIRFOIL_SHA256}): reinstall mnist37")
+    return p
+
+def load_airfoil(path=None, # airfoil_self_noise.dat (default: the copy inside the package)
+                 n:int=1500 # how many rows to return, after standardising over all rows
+                ) -> tuple:
     "Features (n, 5) and labels (n,) of the airfoil data, each column standardised over all rows, as float32."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"No airfoil data at {path.resolve()}: pass the path of airfoil_self_noise.dat (e.g. ../shared/data/airfoil_self_noise.dat)")
+    n = check_int('n', n, owner='load_airfoil')
+    path = airfoil_path() if path is None else Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"No airfoil data at {path.resolve()}: pass the path of airfoil_self_noise.dat, or no path for the copy in the package")
     rows = []
     for i, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip(): continue
         parts = line.split()
         try:
             if len(parts) != 6: raise ValueError(f"{len(parts)} columns")
-            rows.append([float(v) for v in parts])
+            row = [float(v) for v in parts]
+            if not all(map(math.isfinite, row)): raise ValueError('a value that is not a finite number')
         except ValueError as e:
-            raise ValueError(f"{path}, line {i}: expected 6 tab-separated numbers, got {line!r} ({e})") from None
+            raise ValueError(f"{path}, line {i}: expected 6 tab-separated finite numbers, got {line!r} ({e})") from None
+        rows.append(row)
     if len(rows) < n: raise ValueError(f"{path} has {len(rows)} rows, fewer than the {n} asked for")
     data = np.array(rows)
+    if (flat := np.flatnonzero(data.std(axis=0) == 0)).size:
+        raise ValueError(f"{path}: column {flat[0] + 1} holds the same value ({data[0, flat[0]]:g}) in every row, "
+                         "so it cannot be standardised. Use the real airfoil_self_noise.dat.")
     data = (data - data.mean(axis=0))/data.std(axis=0)
     return torch.tensor(data[:n, :-1], dtype=torch.float32), torch.tensor(data[:n, -1], dtype=torch.float32)
 
@@ -77,15 +98,28 @@ def airfoil_floor(features, labels) -> float:
     return squared_loss(A@sol, labels.double()).mean().item()
 
 # %% ../nbs/06_minibatch.ipynb #1530a63f
-def train_linreg(features, labels, bs:int, lr:float, epochs:int=2, seed:int=0, opt='scratch') -> pd.DataFrame:
+def train_linreg(features, # (n, d) inputs
+                 labels, # (n,) targets
+                 bs:int, # batch size, 1 to n
+                 lr:float, # learning rate
+                 epochs:int=2,
+                 seed:int=0, # seed of the initial weights and of each epoch's order
+                 opt='scratch' # 'scratch' (p -= lr*grad), 'torch' (torch.optim.SGD) or an optimizer class
+                ) -> pd.DataFrame:
     "Minibatch training of a linear model with squared loss; the full-data loss every 100 samples, with epoch and training time."
     if not (opt in ('scratch', 'torch') or callable(opt)):
         raise ValueError(f"opt must be 'scratch', 'torch' or an optimizer class taking (params, lr=...), got {opt!r}")
+    features, labels = torch.as_tensor(features), torch.as_tensor(labels)
     n = len(features)
-    if not 1 <= bs <= n: raise ValueError(f"bs must be between 1 and {n}, got {bs!r}")
+    if features.ndim != 2 or labels.shape != (n,):
+        raise ValueError(f"train_linreg: features must be (n, d) and labels (n,), got {tuple(features.shape)} and {tuple(labels.shape)}")
+    check_finite('features', features, 'train_linreg'); check_finite('labels', labels, 'train_linreg')
+    if check_int('bs', bs, owner='train_linreg') > n: raise ValueError(f"train_linreg: bs must be between 1 and {n}, got {bs!r}")
+    check_positive('lr', lr, 'train_linreg'); check_int('epochs', epochs, owner='train_linreg')
+    labels = labels.to(features.dtype)   # float64 data trains in float64, float32 in float32
     g = torch.Generator().manual_seed(seed)
-    w = (torch.randn(features.shape[1], 1, generator=g)*0.01).requires_grad_()
-    b = torch.zeros(1, requires_grad=True)
+    w = (torch.randn(features.shape[1], 1, generator=g, dtype=features.dtype)*0.01).requires_grad_()
+    b = torch.zeros(1, dtype=features.dtype, requires_grad=True)
     topt = None if opt == 'scratch' else torch.optim.SGD([w, b], lr=lr) if opt == 'torch' else opt([w, b], lr=lr)
     def full_loss():
         with torch.no_grad(): return squared_loss(features@w + b, labels).mean().item()
@@ -95,6 +129,8 @@ def train_linreg(features, labels, bs:int, lr:float, epochs:int=2, seed:int=0, o
         for i, bi in enumerate(idx.split(bs)):
             start = time.perf_counter()
             l = squared_loss(features[bi]@w + b, labels[bi]).mean()
+            if not torch.isfinite(l):
+                raise FloatingPointError(f"train_linreg diverged at epoch {epoch}, batch {i}: the loss is {l.item()}. Lower the learning rate (lr={lr}).")
             if topt is None:
                 for p in (w, b): p.grad = None
                 l.backward()

@@ -11,7 +11,8 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .sgd import Optim, SGD_Optim, _positive, max_param_diff
+from .checks import check_positive as _positive
+from .sgd import Optim, SGD_Optim, max_param_diff
 
 # %% auto #0
 __all__ = ['TORCH_EQUIVALENTS', 'MNIST_OPTS', 'TOY_OPTS', 'AIRFOIL_OPTS', 'Momentum', 'Nesterov', 'Adagrad', 'RMSProp',

@@ -11,10 +11,12 @@ import pandas as pd
 import torch
 from torch import nn
 
+from .checks import check_int, check_positive
+
 # %% auto #0
 __all__ = ['init_params', 'linear1', 'Linear1', 'simple_net', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'Optim', 'SGD_Optim',
-           'train_epoch', 'validate_epoch', 'validate_epoch_book', 'batches', 'max_param_diff', 'train_model',
-           'plot_history']
+           'train_epoch', 'validate_epoch', 'validate_epoch_book', 'batches', 'max_param_diff', 'check_epoch',
+           'train_model', 'plot_history']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -66,11 +68,6 @@ def calc_grad(xb, yb, model, loss_func=mnist_loss):
     return loss
 
 # %% ../nbs/02_sgd.ipynb #b01cd5af
-def _positive(name, v, owner):
-    "Fail unless `v` is a finite number > 0."
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{owner}: {name} must be a finite number > 0, got {v!r}")
-
 class Optim:
     "Base of the hand-written optimizers: parameter groups with hyper-parameters, per-parameter state, `step`, `zero_grad`."
     defaults:dict = {}
@@ -90,7 +87,7 @@ class Optim:
 
     def check(self, hp:dict):
         "Validate the hyper-parameters of one group (subclasses add theirs)."
-        _positive('lr', hp.get('lr'), type(self).__name__)
+        check_positive('lr', hp.get('lr'), type(self).__name__)
 
     @property
     def params(self): return [p for g in self.param_groups for p in g['params']]
@@ -162,7 +159,7 @@ def validate_epoch_book(model, dl, metric=batch_accuracy) -> float:
 # %% ../nbs/02_sgd.ipynb #0abbf570
 def batches(x, y, bs:int=256) -> list:
     "`(xb, yb)` pairs of consecutive slices: the batches of an unshuffled DataLoader, without per-sample work."
-    if bs < 1: raise ValueError(f"bs must be a positive batch size, got {bs!r}")
+    bs = check_int('bs', bs, owner='batches')
     return list(zip(x.split(bs), y.split(bs)))
 
 # %% ../nbs/02_sgd.ipynb #cec8a206
@@ -171,15 +168,29 @@ def max_param_diff(ps, qs) -> float:
     return max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
 
 # %% ../nbs/02_sgd.ipynb #6ac96899
+def check_epoch(model, epoch:int, before:list, valid_loss:float|None=None, lr=None):
+    "Fail when epoch `epoch` left a parameter or the validation loss non-finite, or changed no parameter at all (`before`: copies from its start)."
+    fix = f"Lower the learning rate (lr={lr})" if lr is not None else "Lower the learning rate"
+    for name, p in model.named_parameters():
+        if not torch.isfinite(p).all(): raise FloatingPointError(f"training diverged at epoch {epoch}: parameter {name!r} is no longer finite. {fix}.")
+    if valid_loss is not None and not math.isfinite(valid_loss):
+        raise FloatingPointError(f"training diverged at epoch {epoch}: the validation loss is {valid_loss}. {fix} or check the data.")
+    if all(torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True)):
+        raise FloatingPointError(f"training stalled at epoch {epoch}: no parameter changed. Every update was 0 (the gradients are exactly 0: "
+                                 f"the predictions are so large that the sigmoid is flat) or too small to change a float. {fix}, or check the model.")
+
 def train_model(model, dls, epochs:int, lr:float=1.0, opt_func=SGD_Optim, loss_func=mnist_loss, metric=batch_accuracy) -> pd.DataFrame:
     "Train `model` on `dls[0]`, validate on `dls[1]` after each epoch; return the history (train_loss, valid_loss, accuracy)."
+    epochs = check_int('epochs', epochs, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
     for epoch in range(epochs):
+        before = [p.detach().clone() for p in model.parameters()]
         model.train()
         trn_loss = train_epoch(model, dls[0], opt, loss_func, epoch)
         model.eval()
         rows.append(dict(epoch=epoch, train_loss=trn_loss, valid_loss=_weighted_mean(model, dls[1], loss_func),
                          accuracy=validate_epoch(model, dls[1], metric)))
+        check_epoch(model, epoch, before, rows[-1]['valid_loss'], lr)
     return pd.DataFrame(rows).set_index('epoch')
 
 # %% ../nbs/02_sgd.ipynb #a4c86f33

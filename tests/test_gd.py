@@ -38,17 +38,6 @@ def test_gd_2d_is_the_closed_form(a1, a2, eta):
         assert x2 == pytest.approx(-2*(1 - 2*a2*eta)**t, rel=1e-9)
 
 
-def test_noisy_sgd_is_seeded_and_reduces_to_gd():
-    g = lambda x1, x2: (2*x1, 4*x2)
-    assert train_2d(noisy_sgd_2d(g, 0.1, 'polynomial', seed=3), 30) == train_2d(noisy_sgd_2d(g, 0.1, 'polynomial', seed=3), 30)
-    assert train_2d(noisy_sgd_2d(g, 0.1, seed=3), 30) != train_2d(noisy_sgd_2d(g, 0.1, seed=4), 30)
-    res = train_2d(noisy_sgd_2d(g, 0.1, 'polynomial', noise_mean=0, noise_sd=0), 4)
-    x1 = -5.
-    for t in range(1, 5): x1 *= 1 - 0.2*(1 + 0.1*t)**-0.5
-    assert res[-1][0] == pytest.approx(x1, rel=1e-12)
-    assert SCHEDULES['exponential'](10) == math.exp(-1)
-
-
 def test_unknown_schedule():
     with pytest.raises(ValueError, match="unknown schedule 'step'"):
         noisy_sgd_2d(lambda a, b: (a, b), 0.1, 'step')
