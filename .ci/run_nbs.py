@@ -1,0 +1,71 @@
+"""Run notebooks in a real Jupyter kernel (nbclient + ipykernel), as a student's Jupyter runs them.
+
+python .ci/run_nbs.py [NB ...]          # run (default: every nbs/*.ipynb); outputs are discarded
+python .ci/run_nbs.py --save [NB ...]   # run and store the fresh outputs in the notebooks
+
+Cells flagged with one of settings.ini's tst_flags (`#| slow`, `#| notest`) or with `#| eval: false` are
+skipped, as nbdev_test skips them; in --save mode they keep their stored outputs. Exits 1 naming every
+notebook that raised, with the cell and the error.
+"""
+import configparser, json, re, sys, time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+root = Path(__file__).resolve().parent.parent
+cfg = configparser.ConfigParser(); cfg.read(root/'settings.ini')
+flags = cfg['DEFAULT'].get('tst_flags', '').split()
+
+
+def skipped(src: str) -> bool:
+    "True for a cell that nbdev_test would not run."
+    for line in src.splitlines():
+        m = re.match(r'\s*#\s*\|\s*(.*)', line)
+        if not m: continue
+        words = m.group(1).replace(':', ' ').split()
+        if words and (words[0] in flags or words[:2] == ['eval', 'false']): return True
+    return False
+
+
+def run(path: Path, save: bool) -> str | None:
+    "Execute one notebook from its own folder; return an error description, or None."
+    nb = nbformat.read(path, as_version=4)
+    keep = {}
+    for i, c in enumerate(nb.cells):
+        if c.cell_type == 'code' and skipped(c.source): keep[i] = c; nb.cells[i] = nbformat.v4.new_code_cell('', id=c.get('id'))
+    try: NotebookClient(nb, timeout=1200, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}}).execute()
+    except CellExecutionError as e: return str(e)[-3000:]
+    for i, c in keep.items(): nb.cells[i] = c
+    if save:
+        for c in nb.cells:
+            if c.cell_type == 'code': c.outputs = [o for o in map(_clean, c.get('outputs', [])) if o is not None]
+        nbformat.write(nb, path)
+    return None
+
+
+# Third-party warnings that say nothing to a reader (with this machine's paths in them): not stored.
+NOISE = re.compile(r'torch\.jit\.script` is deprecated|^\s*warnings\.warn\($|mode\.chained_assignment')
+
+
+def _clean(o):
+    "A stored output as a reader should see it: stderr without progress-bar redraws and third-party noise; None if nothing is left."
+    if o.get('output_type') != 'stream' or o.get('name') != 'stderr': return o
+    lines = [l.rsplit('\r', 1)[-1] for l in o['text'].split('\n')]
+    o['text'] = '\n'.join(l for l in lines if not NOISE.search(l))
+    return o if o['text'].strip() else None
+
+
+if __name__ == '__main__':
+    args = sys.argv[1:]
+    save = '--save' in args
+    nbs = [Path(a) for a in args if a != '--save'] or sorted((root/'nbs').glob('*.ipynb'))
+    failed = []
+    for p in nbs:
+        t = time.perf_counter()
+        err = run(p.resolve(), save)
+        print(f"{'FAIL' if err else 'ok  '} {p.name} ({time.perf_counter() - t:.0f} s)", flush=True)
+        if err: failed.append(p.name); print(err, flush=True)
+    if failed: sys.exit(f"{len(failed)} notebook(s) raised in a kernel: {', '.join(failed)}")
+    print(f"all {len(nbs)} notebooks ran in a Jupyter kernel without an error")
