@@ -5,7 +5,7 @@
 # %% ../nbs/98_external.ipynb #0f4e94ae
 from __future__ import annotations
 import bz2, contextlib, gzip, hashlib, lzma, os, shutil, tarfile, tempfile, zlib
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import NamedTuple
 
 # %% auto #0
@@ -59,14 +59,14 @@ def _bad(archive, what:str) -> ArchiveError:
 
 def _check_member(m:tarfile.TarInfo, archive, seen:dict, parents:set) -> str:
     "The top folder of member `m`, after checking its type and name against the members `seen` so far (name -> is_dir) and their `parents`."
-    p = PurePosixPath(m.name)
-    parts = [o for o in p.parts if o != '.']
+    parts = m.name.split('/')
+    if len(parts) > 1 and parts[0] == '.': parts = parts[1:]     # './top/...', as some tar programs write names
     if m.issym() or m.islnk():
         raise _bad(archive, f"member {m.name!r} is a {'symbolic' if m.issym() else 'hard'} link (to {m.linkname!r}); "
                             "fastai's data archives hold no links, so no archive with links is extracted")
     if not (m.isreg() or m.isdir()): raise _bad(archive, f"member {m.name!r} is not a plain file or folder")
-    if p.is_absolute() or '..' in parts or '\\' in m.name: raise _bad(archive, f"member {m.name!r} is absolute or uses '..'")
-    if not parts: raise _bad(archive, f"member {m.name!r} has an empty name")
+    if any(o in ('', '.', '..') for o in parts) or '\\' in m.name:   # '/etc/x', 'a/../b', 'a//b', 'a/.' (a folder's name for a file)
+        raise _bad(archive, f"member {m.name!r} is absolute or has an empty, '.' or '..' part")
     name = '/'.join(parts)
     if name in seen: raise _bad(archive, f"member {name!r} appears twice")
     if m.isreg() and name in parents: raise _bad(archive, f"member {name!r} is a file, but other members lie inside it")
