@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, contextlib, sys
 
 # %% auto #0
-__all__ = ['main']
+__all__ = ['OPTS', 'main']
 
 # %% ../nbs/04_cli.ipynb #badf140c
 def _install(args):
@@ -38,6 +38,39 @@ def _compare(args):
     d = res.max_abs_param_diff.max()
     print('identical parameters after every epoch' if d == 0 else f'largest parameter difference: {d:.3e}')
 
+# %% ../nbs/04_cli.ipynb #98fd7e85
+def _opts() -> dict:
+    from mnist37.optimizers import Adadelta, Adagrad, Adam, Momentum, Nesterov, RMSProp
+    from mnist37.sgd import SGD_Optim
+    return {'sgd': SGD_Optim, 'momentum': Momentum, 'nesterov': Nesterov, 'adagrad': Adagrad,
+            'rmsprop': RMSProp, 'adadelta': Adadelta, 'adam': Adam}
+OPTS = ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam')
+
+def _train(args):
+    from mnist37.digits import Loaders, TensorLoader, accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
+    from mnist37.learner import Learner, ProgressCB
+    if args.dataset == 'sample':
+        from mnist37.compare import ARCHS, make_model
+        from mnist37.data import load_mnist_sample
+        from mnist37.sgd import batch_accuracy, mnist_loss
+        arch = args.arch or 'linear'
+        if arch not in ARCHS: raise ValueError(f"unknown --arch {arch!r} for --dataset sample; choose one of {sorted(ARCHS)}")
+        d = load_mnist_sample(args.path, cache=not args.no_cache)
+        dls = Loaders(TensorLoader(d.train_x, d.train_y, args.bs, True, args.seed), TensorLoader(d.valid_x, d.valid_y, 1000))
+        model, loss, metric, lr = make_model(arch, args.seed), mnist_loss, batch_accuracy, args.lr or 1.
+    else:
+        from mnist37.digits import DIGIT_ARCHS
+        arch = args.arch or 'linear'
+        if arch not in DIGIT_ARCHS: raise ValueError(f"unknown --arch {arch!r} for --dataset full; choose one of {sorted(DIGIT_ARCHS)}")
+        d = load_mnist(args.path, cache=not args.no_cache)
+        model, dls, loss, metric, lr = digits_model(arch, args.seed), get_mnist_dls(d, args.bs, seed=args.seed), cross_entropy, accuracy, args.lr or 0.1
+    learn = Learner(dls, model, loss, _opts()[args.opt], metrics=metric)
+    if args.quiet: learn.remove_cbs(learn.cb(ProgressCB))
+    learn.fit(args.epochs, lr)
+    if args.quiet: print(learn.recorder.values.to_string(float_format=lambda v: f'{v:.6f}'))
+    print(f"{args.dataset}, {arch}, {args.opt}, lr={lr:g}, bs={args.bs}, seed={args.seed}: "
+          f"final validation accuracy {learn.recorder.values.iloc[-1, 2]:.4f}")
+
 # %% ../nbs/04_cli.ipynb #94aac815
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='mnist37', description='SGD on MNIST 3-vs-7, fastbook chapter 4.')
@@ -62,6 +95,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--no-cache', action='store_true', help='decode the PNGs without reading or writing the pixel cache')
     s.add_argument('--quiet', action='store_true', help='no progress bars')
     s.set_defaults(func=_compare)
+    s = sub.add_parser('train', help="train with the from-scratch Learner on 3s and 7s or on all ten digits")
+    s.add_argument('--dataset', default='sample', choices=['sample', 'full'], help='sample: MNIST_SAMPLE (3 vs 7); full: MNIST (0-9)')
+    s.add_argument('--arch', default=None, help='sample: linear, linear1, simple_net; full: linear, mlp (default: linear)')
+    s.add_argument('--epochs', type=int, default=5)
+    s.add_argument('--lr', type=float, default=None, help='learning rate (default: 1 for sample, 0.1 for full)')
+    s.add_argument('--opt', default='sgd', choices=OPTS, help='the optimizer, from 02_sgd and 07_optimizers')
+    s.add_argument('--bs', type=int, default=64, help='batch size')
+    s.add_argument('--seed', type=int, default=42, help='seed of the initial weights and of the shuffled order')
+    s.add_argument('--path', default=None, help='an extracted mnist_sample or mnist_png folder (default: untar_data)')
+    s.add_argument('--no-cache', action='store_true', help='decode the PNGs without reading or writing the pixel cache')
+    s.add_argument('--quiet', action='store_true', help='no progress bar: print the table at the end')
+    s.set_defaults(func=_train)
     return p
 
 # %% ../nbs/04_cli.ipynb #0c542870
@@ -76,7 +121,7 @@ def main(argv=None):
     except BrokenPipeError:   # the reader went away (`mnist37 summary | head -1`): stop quietly, as Unix tools do
         with contextlib.suppress(OSError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (OSError, ValueError, ArithmeticError, MemoryError) as e:
+    except (OSError, ValueError, ArithmeticError, MemoryError, RuntimeError) as e:   # RuntimeError: torch's, and CallbackError
         print(f"mnist37 {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -16,24 +16,29 @@ from .checks import check_int, check_finite
 from .external import KNOWN, check_counts, fastai_data_dir, install_archive, is_hidden
 
 # %% auto #0
-__all__ = ['SPLITS', 'CLASSES', 'CACHE_NAME', 'mnist_sample_path', 'MnistSample', 'read_digit', 'load_mnist_sample',
+__all__ = ['SPLITS', 'CLASSES', 'CACHE_NAME', 'data_path', 'mnist_sample_path', 'MnistSample', 'read_digit', 'load_mnist_sample',
            'show_digits', 'get_dls']
 
 # %% ../nbs/00_data.ipynb #a1517989
-_HOW = ("Offline, install the archive first: `mnist37 install-data path/to/mnist_sample.tgz` "
-        "(or `mnist37.external.install_archive(...)` in Python), or pass path= an extracted mnist_sample folder.")
+def _how(top:str) -> str:
+    return (f"Offline, install the archive first: `mnist37 install-data path/to/{top}.tgz` "
+            f"(or `mnist37.external.install_archive(...)` in Python), or pass path= an extracted {top} folder.")
+
+def data_path(url:str, top:str, path=None) -> Path:
+    "The folder of a fastai data set: `path` if given, else `untar_data(URLs.<url>)` (downloads when online)."
+    if path is not None:
+        path = Path(path).expanduser()
+        if not path.is_dir(): raise FileNotFoundError(f"No {url} folder at {path.resolve()}. {_how(top)}")
+        return path
+    from fastai.data.external import untar_data, URLs
+    try: return Path(untar_data(getattr(URLs, url)))
+    except OSError as e:
+        raise FileNotFoundError(f"{url} is not in fastai's data folder {fastai_data_dir()/top} "
+                                f"and downloading it failed ({e}). {_how(top)}") from e
 
 def mnist_sample_path(path=None) -> Path:
     "The MNIST_SAMPLE folder: `path` if given, else fastai's `untar_data(URLs.MNIST_SAMPLE)` (downloads when online)."
-    if path is not None:
-        path = Path(path).expanduser()
-        if not path.is_dir(): raise FileNotFoundError(f"No MNIST_SAMPLE folder at {path.resolve()}. {_HOW}")
-        return path
-    from fastai.data.external import untar_data, URLs
-    try: return Path(untar_data(URLs.MNIST_SAMPLE))
-    except OSError as e:
-        raise FileNotFoundError(f"MNIST_SAMPLE is not in fastai's data folder {fastai_data_dir()/'mnist_sample'} "
-                                f"and downloading it failed ({e}). {_HOW}") from e
+    return data_path('MNIST_SAMPLE', 'mnist_sample', path)
 
 # %% ../nbs/00_data.ipynb #fbee1611
 SPLITS, CLASSES = ('train', 'valid'), ('3', '7')
@@ -50,7 +55,7 @@ class MnistSample(NamedTuple):
 def _folder_files(d:Path) -> list:
     "The image files of class folder `d` sorted by name: hidden files skipped, anything but a plain file an error."
     if d.is_symlink(): raise ValueError(f"{d} is a link; each class folder must be a folder of its own. Replace the link with a copy of the images.")
-    if not d.is_dir(): raise FileNotFoundError(f"Missing folder {d}: MNIST_SAMPLE needs train/3, train/7, valid/3 and valid/7. {_HOW}")
+    if not d.is_dir(): raise FileNotFoundError(f"Missing folder {d}: expected a folder of the images of class {d.name!r}. {_how(d.parent.parent.name)}")
     files = []
     for e in sorted(os.scandir(d), key=lambda e: e.name):
         if is_hidden(e.name): continue
@@ -60,11 +65,11 @@ def _folder_files(d:Path) -> list:
     if not files: raise ValueError(f"Empty folder {d}: expected the PNG images of digit {d.name}. Re-install the archive.")
     return files
 
-def _class_files(path:Path) -> dict:
+def _class_files(path:Path, splits=SPLITS, classes=CLASSES) -> dict:
     "The files of each `split/class` folder, checking the folders are distinct and, for the real data, complete."
     res, seen = {}, {}
-    for s in SPLITS:
-        for c in CLASSES:
+    for s in splits:
+        for c in classes:
             d = path/s/c
             res[f'{s}/{c}'] = _folder_files(d)
             st = d.stat()
@@ -138,10 +143,10 @@ def _decode(files:dict) -> dict:
     "Every class folder decoded into one (n, 28, 28) uint8 tensor."
     return {k: torch.from_numpy(np.stack([read_digit(f) for f in fs])) for k, fs in files.items()}
 
-def _load_pixels(path:Path, cache) -> dict:
-    "The uint8 pixels of every class folder, from the cache file when its fingerprint matches."
+def _load_pixels(path:Path, cache, splits=SPLITS, classes=CLASSES) -> dict:
+    "The uint8 pixels of every `split/class` folder, from the cache file when its fingerprint matches."
     cache_file = _cache_file(path, cache)
-    files = _class_files(path)
+    files = _class_files(path, splits, classes)
     fp = _fingerprint(files)
     if cache_file is not None and (px := _read_cache(cache_file, fp, files)) is not None: return px
     px = _decode(files)

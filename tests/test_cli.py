@@ -163,3 +163,30 @@ def test_interrupt_is_one_line(tmp_path):
     p.send_signal(signal.SIGINT)
     out, err = p.communicate(timeout=120)
     assert p.returncode == 130 and 'interrupted' in err and 'Traceback' not in err, (p.returncode, err)
+
+
+def test_train_full_mnist_prints_the_table():
+    r = mnist37('train', '--dataset', 'full', '--epochs', '3', '--quiet')
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].split() == ['train_loss', 'valid_loss', 'accuracy', 'time'] and [l.split()[0] for l in lines[2:5]] == ['0', '1', '2'], r.stdout
+    assert float(lines[4].split()[3]) > 0.9 and 'final validation accuracy' in lines[-1], r.stdout
+    r = mnist37('train', '--dataset', 'full', '--epochs', '1')          # with the progress bar: the table is drawn live
+    assert r.returncode == 0 and 'accuracy' in r.stdout and 'Traceback' not in r.stderr, r
+
+
+def test_train_unknown_names_list_the_choices():
+    r = mnist37('train', '--opt', 'lbfgs')
+    assert r.returncode == 2 and "invalid choice: 'lbfgs'" in r.stderr and 'adam' in r.stderr, r.stderr
+    r = mnist37('train', '--dataset', 'cifar')
+    assert r.returncode == 2 and "invalid choice: 'cifar'" in r.stderr and "'full'" in r.stderr, r.stderr
+
+
+def test_concurrent_first_loads_share_the_cache(tmp_path):
+    fake = fake_mnist(tmp_path/'fake', n=40)
+    procs = [subprocess.Popen([SCRIPT, 'summary', '--path', str(fake)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(4)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0]*4, outs
+    assert all('Traceback' not in err and 'unreadable' not in err for _, err in outs), outs   # no reader saw half a file
+    assert sorted(p.name for p in fake.iterdir()) == ['mnist37-cache.pt', 'train', 'valid']  # and no temporary file is left
