@@ -14,7 +14,7 @@ from fastai.optimizer import SGD
 
 from .data import MnistSample, load_mnist_sample, get_dls
 from .checks import check_int
-from .sgd import Linear1, SGD_Optim, simple_net, mnist_loss, batch_accuracy, train_epoch, validate_epoch, max_param_diff, check_epoch
+from .sgd import Linear1, SGD_Optim, simple_net, mnist_loss, batch_accuracy, train_epoch, validate_epoch, max_param_diff, check_epoch, seeded
 
 # %% auto #0
 __all__ = ['ARCHS', 'make_model', 'ParamHistory', 'fit_hand', 'fit_learner', 'compare_with_learner', 'plot_comparison']
@@ -25,9 +25,7 @@ ARCHS = {'linear': lambda: nn.Linear(28*28, 1), 'linear1': Linear1, 'simple_net'
 def make_model(arch:str='linear', seed:int=42) -> nn.Module:
     "A fresh model by name (`linear`: the book's `nn.Linear(784, 1)`, `linear1`: `Linear1`, `simple_net`), initialised from `seed`."
     if arch not in ARCHS: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return ARCHS[arch]()
+    return seeded(ARCHS[arch], seed)
 
 # %% ../nbs/03_learner.ipynb #879d8741
 class ParamHistory(Callback):

@@ -12,6 +12,7 @@ from torch import nn
 
 from .checks import check_finite, check_int
 from .data import _load_pixels, data_path
+from .sgd import seeded
 
 # %% auto #0
 __all__ = ['MNIST_SPLITS', 'DIGITS', 'DIGIT_ARCHS', 'Mnist', 'mnist_path', 'load_mnist', 'softmax_naive', 'logsumexp',
@@ -117,9 +118,7 @@ DIGIT_ARCHS = {'linear': lambda: nn.Linear(28*28, 10),
 def digits_model(arch:str='linear', seed:int=42) -> nn.Module:
     "A fresh 10-class model by name (`linear`: 784 -> 10, `mlp`: 784 -> 256 -> ReLU -> 10), initialised from `seed`."
     if arch not in DIGIT_ARCHS: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(DIGIT_ARCHS)}")
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        return DIGIT_ARCHS[arch]()
+    return seeded(DIGIT_ARCHS[arch], seed)
 
 # %% ../nbs/03b_all_digits.ipynb #223cd1d0
 @torch.no_grad()

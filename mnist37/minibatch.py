@@ -14,6 +14,7 @@ from torch import nn
 
 from .checks import check_finite, check_int, check_positive
 from .external import sha256_file
+from .sgd import seeded
 
 # %% auto #0
 __all__ = ['AIRFOIL_SHA256', 'RUNS', 'gd_vs_sgd_by_hand', 'fit_line', 'airfoil_path', 'load_airfoil', 'squared_loss',
@@ -37,9 +38,7 @@ def fit_line(seed:int=0, n:int=100, epochs:int=1000, lr:float=0.005) -> dict:
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 1, generator=g)*10
     y = 2*x + 1 + torch.randn(n, 1, generator=g)*2
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = nn.Linear(1, 1)
+    model = seeded(lambda: nn.Linear(1, 1), seed)
     opt, loss_fn, losses = torch.optim.SGD(model.parameters(), lr=lr), nn.MSELoss(), []
     for _ in range(epochs):
         loss = loss_fn(model(x), y)

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .checks import check_positive as _positive
-from .sgd import Optim, SGD_Optim, max_param_diff
+from .sgd import Optim, SGD_Optim, max_param_diff, seeded
 
 # %% auto #0
 __all__ = ['TORCH_EQUIVALENTS', 'MNIST_OPTS', 'TOY_OPTS', 'AIRFOIL_OPTS', 'Momentum', 'Nesterov', 'Adagrad', 'RMSProp',
@@ -164,9 +164,7 @@ def compare_on_toy(seed:int=0, epochs:int=12, bs:int=32, lr:float=0.01, opts:dic
     g = torch.Generator().manual_seed(seed)
     x = torch.linspace(-1, 1, 1000).unsqueeze(1)
     y = x**2 + 0.1*torch.randn(x.shape, generator=g)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        net = nn.Sequential(nn.Linear(1, 20), nn.ReLU(), nn.Linear(20, 1))
+    net = seeded(lambda: nn.Sequential(nn.Linear(1, 20), nn.ReLU(), nn.Linear(20, 1)), seed)
     nets = {k: copy.deepcopy(net) for k in opts}
     optims = {k: o(nets[k].parameters(), lr=lr) for k, o in opts.items()}
     hist, mse = {k: [] for k in opts}, nn.MSELoss()

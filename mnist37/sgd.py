@@ -14,14 +14,20 @@ from torch import nn
 from .checks import check_int, check_positive
 
 # %% auto #0
-__all__ = ['init_params', 'linear1', 'Linear1', 'simple_net', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'Optim', 'SGD_Optim',
-           'train_epoch', 'validate_epoch', 'validate_epoch_book', 'batches', 'max_param_diff', 'check_epoch',
-           'train_model', 'plot_history']
+__all__ = ['init_params', 'seeded', 'linear1', 'Linear1', 'simple_net', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'Optim',
+           'SGD_Optim', 'train_epoch', 'validate_epoch', 'validate_epoch_book', 'batches', 'max_param_diff',
+           'check_epoch', 'train_model', 'plot_history']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
     "Parameters of shape `size` drawn from N(0, std^2), with gradients tracked (the book's)."
     return (torch.randn(size)*std).requires_grad_()
+
+def seeded(make:Callable, seed:int):
+    "`make()` with torch's random generator seeded to `seed`, the global generator left as it was: a model built from a seed."
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return make()
 
 # %% ../nbs/02_sgd.ipynb #8298cede
 def linear1(xb, weights, bias):
