@@ -58,6 +58,8 @@ def _clean(o):
 
 
 if __name__ == '__main__':
+    import os
+    os.environ.pop('MPLBACKEND', None)   # a student's Jupyter draws inline (CI sets Agg for everything else)
     args = sys.argv[1:]
     save = '--save' in args
     nbs = [Path(a) for a in args if a != '--save'] or sorted((root/'nbs').glob('*.ipynb'))
