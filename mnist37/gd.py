@@ -80,7 +80,8 @@ def show_trace_2d(f:Callable, results:list, ax=None, title:str=''):
 # %% ../nbs/05_gd.ipynb #c88bf329
 SCHEDULES = {'constant': lambda t: 1.,
              'exponential': lambda t: math.exp(-0.1*t),
-             'polynomial': lambda t: (1 + 0.1*t)**-0.5}
+             'polynomial': lambda t: (1 + 0.1*t)**-0.5,
+             'piecewise': lambda t: 1. if t <= 21 else 0.1}   # t = 2, 3, ... (see t0): 20 steps at eta, then eta/10
 
 def noisy_sgd_2d(grad:Callable, # (x1, x2) -> (g1, g2)
                  eta:float, # the base learning rate
