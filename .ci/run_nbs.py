@@ -2,6 +2,7 @@
 
 python .ci/run_nbs.py [NB ...]          # run (default: every nbs/*.ipynb); outputs are discarded
 python .ci/run_nbs.py --save [NB ...]   # run and store the fresh outputs in the notebooks
+python .ci/run_nbs.py --slow [NB ...]   # also run the `#| slow` cells (combine with --save to store theirs)
 
 Cells flagged with one of settings.ini's tst_flags (`#| slow`, `#| notest`) or with `#| eval: false` are
 skipped, as nbdev_test skips them; in --save mode they keep their stored outputs. Exits 1 naming every
@@ -19,22 +20,22 @@ cfg = configparser.ConfigParser(); cfg.read(root/'settings.ini')
 flags = cfg['DEFAULT'].get('tst_flags', '').split()
 
 
-def skipped(src: str) -> bool:
-    "True for a cell that nbdev_test would not run."
+def skipped(src: str, run_flags=()) -> bool:
+    "True for a cell that nbdev_test would not run (unless its flag is in `run_flags`)."
     for line in src.splitlines():
         m = re.match(r'\s*#\s*\|\s*(.*)', line)
         if not m: continue
         words = m.group(1).replace(':', ' ').split()
-        if words and (words[0] in flags or words[:2] == ['eval', 'false']): return True
+        if words and ((words[0] in flags and words[0] not in run_flags) or words[:2] == ['eval', 'false']): return True
     return False
 
 
-def run(path: Path, save: bool) -> str | None:
+def run(path: Path, save: bool, run_flags=()) -> str | None:
     "Execute one notebook from its own folder; return an error description, or None."
     nb = nbformat.read(path, as_version=4)
     keep = {}
     for i, c in enumerate(nb.cells):
-        if c.cell_type == 'code' and skipped(c.source): keep[i] = c; nb.cells[i] = nbformat.v4.new_code_cell('', id=c.get('id'))
+        if c.cell_type == 'code' and skipped(c.source, run_flags): keep[i] = c; nb.cells[i] = nbformat.v4.new_code_cell('', id=c.get('id'))
     try: NotebookClient(nb, timeout=1200, kernel_name='python3', resources={'metadata': {'path': str(path.parent)}}).execute()
     except CellExecutionError as e: return str(e)[-3000:]
     for i, c in keep.items(): nb.cells[i] = c
@@ -61,12 +62,12 @@ if __name__ == '__main__':
     import os
     os.environ.pop('MPLBACKEND', None)   # a student's Jupyter draws inline (CI sets Agg for everything else)
     args = sys.argv[1:]
-    save = '--save' in args
-    nbs = [Path(a) for a in args if a != '--save'] or sorted((root/'nbs').glob('*.ipynb'))
+    save, run_flags = '--save' in args, ('slow',) if '--slow' in args else ()
+    nbs = [Path(a) for a in args if not a.startswith('--')] or sorted((root/'nbs').glob('*.ipynb'))
     failed = []
     for p in nbs:
         t = time.perf_counter()
-        err = run(p.resolve(), save)
+        err = run(p.resolve(), save, run_flags)
         print(f"{'FAIL' if err else 'ok  '} {p.name} ({time.perf_counter() - t:.0f} s)", flush=True)
         if err: failed.append(p.name); print(err, flush=True)
     if failed: sys.exit(f"{len(failed)} notebook(s) raised in a kernel: {', '.join(failed)}")
