@@ -4,7 +4,6 @@
 
 # %% ../nbs/01_baseline.ipynb #50fa7377
 from __future__ import annotations
-import torch
 from .data import MnistSample
 
 # %% auto #0

@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 
 import pandas as pd
-import torch
 from torch import nn
 from fastai.learner import Learner, Callback
 from fastai.optimizer import SGD
@@ -56,7 +55,8 @@ def fit_learner(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=
     else:
         learn.remove_cb(ProgressCallback)
         with learn.no_logging(): learn.fit(epochs, lr=lr)
-    return [float(v[2]) for v in learn.recorder.values], learn.param_history.params
+    col = learn.recorder.metric_names.index('batch_accuracy') - 1    # metric_names starts with 'epoch'; values do not
+    return [float(v[col]) for v in learn.recorder.values], learn.param_history.params
 
 # %% ../nbs/03_learner.ipynb #e50925b5
 def compare_with_learner(epochs:int=10, lr:float=1.0, bs:int=256, seed:int=42, arch:str='linear', shuffle:bool=False,

@@ -13,7 +13,8 @@ import torch
 from PIL import Image
 
 from .checks import check_int, check_finite
-from .external import KNOWN, check_counts, fastai_data_dir, install_archive, is_hidden
+from .external import KNOWN, check_counts, fastai_data_dir, is_hidden
+from .external import install_archive  # noqa: F401 (re-exported: mnist37.data.install_archive came first)
 
 # %% auto #0
 __all__ = ['SPLITS', 'CLASSES', 'CACHE_NAME', 'data_path', 'mnist_sample_path', 'MnistSample', 'read_digit', 'load_mnist_sample',

@@ -4,7 +4,6 @@
 
 # %% ../nbs/03b_all_digits.ipynb #41996af4
 from __future__ import annotations
-import copy
 from typing import NamedTuple
 
 import torch

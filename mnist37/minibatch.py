@@ -17,7 +17,7 @@ from .external import sha256_file
 from .sgd import seeded
 
 # %% auto #0
-__all__ = ['AIRFOIL_SHA256', 'RUNS', 'gd_vs_sgd_by_hand', 'fit_line', 'airfoil_path', 'load_airfoil', 'squared_loss',
+__all__ = ['AIRFOIL_SHA256', 'RUNS', 'gd_vs_sgd_by_hand', 'with_bias', 'fit_line', 'airfoil_path', 'load_airfoil', 'squared_loss',
            'airfoil_floor', 'train_linreg', 'compare_batch_sizes', 'plot_batch_sizes']
 
 # %% ../nbs/06_minibatch.ipynb #365c67c5
@@ -33,6 +33,10 @@ def gd_vs_sgd_by_hand(epochs:int=100, lr:float=0.01, w:float=1.0, xs=(1., 2., 3.
     return pd.DataFrame(rows).set_index('epoch')
 
 # %% ../nbs/06_minibatch.ipynb #7473c491
+def with_bias(x):
+    "`x` (n, d) with a column of ones appended, in float64: the design matrix of a linear model with a bias."
+    return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1).double()
+
 def fit_line(seed:int=0, n:int=100, epochs:int=1000, lr:float=0.005) -> dict:
     "Fit `nn.Linear(1, 1)` with `torch.optim.SGD` on y = 2x + 1 + noise (seeded); return data, model, losses and the least-squares line."
     g = torch.Generator().manual_seed(seed)
@@ -44,8 +48,7 @@ def fit_line(seed:int=0, n:int=100, epochs:int=1000, lr:float=0.005) -> dict:
         loss = loss_fn(model(x), y)
         losses.append(loss.item())
         opt.zero_grad(); loss.backward(); opt.step()
-    A = torch.cat([x, torch.ones_like(x)], 1).double()
-    w_ls, b_ls = torch.linalg.lstsq(A, y.double()).solution.flatten().tolist()
+    w_ls, b_ls = torch.linalg.lstsq(with_bias(x), y.double()).solution.flatten().tolist()
     return dict(x=x, y=y, model=model, losses=losses, w=model.weight.item(), b=model.bias.item(), w_ls=w_ls, b_ls=b_ls)
 
 # %% ../nbs/06_minibatch.ipynb #ac5fb7df
@@ -92,7 +95,7 @@ def squared_loss(y_hat, y):
 
 def airfoil_floor(features, labels) -> float:
     "The least-squares minimum of mean(squared_loss) for a linear model with bias, in float64."
-    A = torch.cat([features, torch.ones(len(features), 1)], 1).double()
+    A = with_bias(features)
     sol = torch.linalg.lstsq(A, labels.double().view(-1, 1)).solution
     return squared_loss(A@sol, labels.double()).mean().item()
 

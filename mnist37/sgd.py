@@ -76,7 +76,6 @@ def calc_grad(xb, yb, model, loss_func=mnist_loss):
 # %% ../nbs/02_sgd.ipynb #b01cd5af
 class Optim:
     "Base of the hand-written optimizers: parameter groups with hyper-parameters, per-parameter state, `step`, `zero_grad`."
-    defaults:dict = {}
     def __init__(self, params, **hypers):
         groups = [params] if isinstance(params, torch.Tensor) else list(params)
         if not groups: raise ValueError(f"{type(self).__name__}: got no parameters; pass model.parameters() or a list of tensors")
@@ -87,7 +86,7 @@ class Optim:
             for p in ps:
                 if not isinstance(p, torch.Tensor):
                     raise TypeError(f"{type(self).__name__}: parameters must be tensors, got {type(p).__name__} {p!r:.60}; pass model.parameters()")
-            g = {**self.defaults, **hypers, **{k: v for k, v in g.items() if k != 'params'}, 'params': ps}
+            g = {**hypers, **{k: v for k, v in g.items() if k != 'params'}, 'params': ps}
             self.check(g)
             self.param_groups.append(g)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import io, tarfile
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
 # %% auto #0

@@ -1,13 +1,12 @@
 """The `mnist37` command in real processes: hostile and broken archives, concurrent installs, pipes,
 interrupts and unwritable caches. Every fault is an `error:` line and exit 2, never a traceback.
 (Library-level checks of the same functions are in the notebooks: 98_external, 00_data, 04_cli.)"""
-import io, os, shutil, signal, subprocess, tarfile, time
+import io, os, signal, subprocess, tarfile, time
 from pathlib import Path
 
 import pytest
 
 from conftest import SCRIPT, mnist37
-from mnist37.external import KNOWN
 from mnist37.test_utils import fake_mnist, make_tar
 
 SHARED = Path(os.environ.get('MNIST37_SHARED', Path(__file__).resolve().parents[2]/'shared'))

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from mnist37.gd import (SCHEDULES, d2xcos, dxcos, gd, gd_2d, newton, noisy_sgd_2d, show_trace, show_trace_2d,
+from mnist37.gd import (d2xcos, dxcos, gd, gd_2d, newton, noisy_sgd_2d, show_trace, show_trace_2d,
                         train_2d, xcos)
 
 

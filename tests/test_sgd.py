@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist37.baseline import is_3, mean_digits, mnist_distance, pixel_similarity, rmse_distance
+from mnist37.baseline import is_3, mnist_distance, pixel_similarity, rmse_distance
 from mnist37.compare import compare_with_learner, make_model
 from mnist37.data import MnistSample
 from mnist37.sgd import (Linear1, SGD_Optim, batch_accuracy, batches, calc_grad, init_params, linear1, mnist_loss,
