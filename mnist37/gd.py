@@ -9,16 +9,22 @@ from typing import Callable
 
 import numpy as np
 
+from .checks import check_int
+
 # %% auto #0
-__all__ = ['C_LOCAL', 'SCHEDULES', 'gd', 'show_trace', 'xcos', 'dxcos', 'd2xcos', 'newton', 'train_2d', 'gd_2d', 'show_trace_2d',
-           'noisy_sgd_2d']
+__all__ = ['C_LOCAL', 'SCHEDULES', 'trace', 'gd', 'show_trace', 'xcos', 'dxcos', 'd2xcos', 'newton', 'train_2d', 'gd_2d',
+           'show_trace_2d', 'noisy_sgd_2d']
 
 # %% ../nbs/05_gd.ipynb #ffdc30ad
+def trace(step:Callable, x0, steps:int) -> list:
+    "`[x0, step(x0), step(step(x0)), ...]`: the `steps + 1` points an iterative method visits."
+    xs = [x0]
+    for _ in range(check_int('steps', steps, 0, 'trace')): xs.append(step(xs[-1]))
+    return xs
+
 def gd(grad:Callable, eta:float, x0:float=10., steps:int=10) -> list:
     "The trace of 1-D gradient descent `x <- x - eta*grad(x)` from `x0`: `steps + 1` floats."
-    xs = [float(x0)]
-    for _ in range(steps): xs.append(xs[-1] - eta*grad(xs[-1]))
-    return xs
+    return trace(lambda x: x - eta*grad(x), float(x0), steps)
 
 # %% ../nbs/05_gd.ipynb #15db542e
 def show_trace(f:Callable, trace:list, ax=None, title:str=''):
@@ -47,16 +53,12 @@ def d2xcos(x:float, c:float=C_LOCAL) -> float:
 # %% ../nbs/05_gd.ipynb #95a9ff98
 def newton(grad:Callable, hess:Callable, eta:float=1., x0:float=10., steps:int=10) -> list:
     "The trace of Newton's method `x <- x - eta*grad(x)/hess(x)` from `x0`."
-    xs = [float(x0)]
-    for _ in range(steps): xs.append(xs[-1] - eta*grad(xs[-1])/hess(xs[-1]))
-    return xs
+    return trace(lambda x: x - eta*grad(x)/hess(x), float(x0), steps)
 
 # %% ../nbs/05_gd.ipynb #f1941266
 def train_2d(trainer:Callable, steps:int=20, x0:tuple=(-5., -2.)) -> list:
     "Trace of `steps` applications of `trainer(x1, x2) -> (x1, x2)` from `x0`."
-    res = [tuple(float(v) for v in x0)]
-    for _ in range(steps): res.append(trainer(*res[-1]))
-    return res
+    return trace(lambda x: trainer(*x), tuple(float(v) for v in x0), steps)
 
 def gd_2d(grad:Callable, eta:float) -> Callable:
     "A 2-D gradient-descent step `x <- x - eta*grad(x)` as a trainer for `train_2d`."

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 
 from .checks import check_positive as _positive
+from .gd import trace
 from .sgd import Optim, SGD_Optim, max_param_diff, seeded
 
 # %% auto #0
@@ -121,12 +122,12 @@ def max_diff_vs_torch(ours, theirs, lr:float, steps:int=200, seed:int=0, dtype=t
 def optimizer_trace_2d(opt_func, grad, steps:int=20, x0:tuple=(-5., -2.)) -> list:
     "The path of a hand-written optimizer on a 2-D function with gradient `grad(x1, x2)`, in float64."
     x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
-    opt, res = opt_func([x]), [tuple(float(v) for v in x0)]
-    for _ in range(steps):
+    opt = opt_func([x])
+    def step(_):
         x.grad = torch.tensor(grad(*x.tolist()), dtype=torch.float64)
         opt.step()
-        res.append(tuple(x.tolist()))
-    return res
+        return tuple(x.tolist())
+    return trace(step, tuple(float(v) for v in x0), steps)
 
 # %% ../nbs/07_optimizers.ipynb #aed91dae
 def fastai_opt(opt_cls, **hypers):
