@@ -76,7 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='mnist37', description='SGD on MNIST 3-vs-7, fastbook chapter 4.')
     sub = p.add_subparsers(dest='command', required=True)
     s = sub.add_parser('install-data', help="extract a local fastai archive into fastai's data folder (offline untar_data)")
-    s.add_argument('archive', help='path of the .tgz, e.g. ../shared/data/mnist_sample.tgz')
+    s.add_argument('archive', help="a fastai archive: mnist_sample.tgz (URLs.MNIST_SAMPLE) or mnist_png.tgz (URLs.MNIST)")
     s.add_argument('--dest', default=None, help="target folder (default: $FASTAI_HOME/data)")
     s.add_argument('--overwrite', action='store_true', help='replace an already extracted folder')
     s.set_defaults(func=_install)
