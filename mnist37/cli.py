@@ -47,8 +47,8 @@ def _opts() -> dict:
 OPTS = ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam')
 
 def _train(args):
-    from mnist37.digits import Loaders, TensorLoader, accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
-    from mnist37.learner import Learner, ProgressCB
+    from mnist37.digits import TensorLoader, accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
+    from mnist37.learner import Learner, Loaders, ProgressCB
     if args.dataset == 'sample':
         from mnist37.compare import ARCHS, make_model
         from mnist37.data import load_mnist_sample

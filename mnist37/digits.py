@@ -11,11 +11,12 @@ from torch import nn
 
 from .checks import check_finite, check_int
 from .data import _load_pixels, data_path
+from .learner import Loaders
 from .sgd import seeded
 
 # %% auto #0
 __all__ = ['MNIST_SPLITS', 'DIGITS', 'DIGIT_ARCHS', 'Mnist', 'mnist_path', 'load_mnist', 'softmax_naive', 'logsumexp',
-           'log_softmax', 'softmax', 'nll', 'cross_entropy', 'accuracy', 'TensorLoader', 'Loaders', 'get_mnist_dls',
+           'log_softmax', 'softmax', 'nll', 'cross_entropy', 'accuracy', 'TensorLoader', 'get_mnist_dls',
            'digits_model', 'predict', 'confusion_matrix', 'most_confused', 'plot_confusion']
 
 # %% ../nbs/03b_all_digits.ipynb #c26978c4
@@ -97,11 +98,6 @@ class TensorLoader:
         for i in range(0, len(self.x), self.bs):
             if idx is None: yield self.x[i:i + self.bs], self.y[i:i + self.bs]
             else: j = idx[i:i + self.bs]; yield self.x[j], self.y[j]
-
-class Loaders(NamedTuple):
-    "A training and a validation loader: what `Learner` (ours and fastai's) reads as `dls.train`, `dls.valid`."
-    train: object
-    valid: object
 
 def get_mnist_dls(data:Mnist, bs:int=64, shuffle:bool=True, seed:int=0, valid_bs:int=1000) -> Loaders:
     "Training batches of `bs`, reshuffled each epoch from `seed`, and validation batches of `valid_bs`, after checking the data."

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import copy, math, time
 from contextlib import contextmanager
+from typing import NamedTuple
 
 import pandas as pd
 import torch
@@ -14,8 +15,8 @@ from .checks import check_int, check_positive
 from .sgd import SGD_Optim, check_epoch
 
 # %% auto #0
-__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback', 'Learner',
-           'Recorder', 'ProgressCB', 'DeviceCB', 'ParamsCB', 'compare_with_fastai', 'LRFinderCB']
+__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Loaders', 'Callback',
+           'Learner', 'Recorder', 'ProgressCB', 'DeviceCB', 'ParamsCB', 'compare_with_fastai', 'LRFinderCB']
 
 # %% ../nbs/03a_scratch_learner.ipynb #d246b319
 class CancelFitException(Exception): "Raise in a callback to end `fit` (the `after_cancel_fit` event follows)."
@@ -27,6 +28,11 @@ _STAGES = ('fit', 'epoch', 'train', 'validate', 'batch', 'backward', 'step')
 EVENTS = (*(f'{w}_{s}' for s in _STAGES for w in ('before', 'after')), 'after_pred', 'after_loss',
           'after_cancel_fit', 'after_cancel_epoch', 'after_cancel_batch')
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
+
+class Loaders(NamedTuple):
+    "A training and a validation loader: what `Learner` (ours and fastai's) reads as `dls.train`, `dls.valid`."
+    train: object
+    valid: object
 
 class Callback:
     "Base of the callbacks: methods named after `EVENTS` run at those points of `fit`, in increasing `order`; `self.learn` is the Learner."
