@@ -26,63 +26,61 @@ def _unit(name, v, owner):
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 <= v < 1:
         raise ValueError(f"{owner}: {name} must be a number in [0, 1), got {v!r}")
 
+def _pair_of_units(name, v, owner):
+    "Fail unless `v` is a pair of numbers in [0, 1)."
+    if not isinstance(v, (tuple, list)) or len(v) != 2: raise ValueError(f"{owner}: {name} must be a pair (beta1, beta2), got {v!r}")
+    for i, b in enumerate(v): _unit(f'{name}[{i}]', b, owner)
+
 # %% ../nbs/07_optimizers.ipynb #6d9ba665
+def _buffer(state, grad, momentum):
+    "The momentum buffer: buf <- momentum*buf + grad (from 0), kept in `state`."
+    buf = state['momentum_buffer'] = momentum*state.get('momentum_buffer', 0) + grad
+    return buf
+
+def _average(state, key:str, beta, x):
+    "A running average in `state[key]`: beta*avg + (1 - beta)*x (from 0)."
+    avg = state[key] = beta*state.get(key, 0) + (1 - beta)*x
+    return avg
+
 class Momentum(Optim):
     "SGD with momentum: buf <- momentum*buf + grad; p <- p - lr*buf."
-    def __init__(self, params, lr:float, momentum:float=0.9): super().__init__(params, lr=lr, momentum=momentum)
-    def check(self, hp): super().check(hp); _unit('momentum', hp['momentum'], type(self).__name__)
-    def update(self, p, grad, state, lr, momentum):
-        buf = state['momentum_buffer'] = momentum*state.get('momentum_buffer', 0) + grad
-        p -= lr*buf
+    defaults, ranges = dict(lr=None, momentum=0.9), {**Optim.ranges, 'momentum': _unit}
+    def update(self, p, grad, state, lr, momentum): p -= lr*_buffer(state, grad, momentum)
 
 class Nesterov(Momentum):
     "Nesterov momentum: buf <- momentum*buf + grad; p <- p - lr*(grad + momentum*buf)."
-    def update(self, p, grad, state, lr, momentum):
-        buf = state['momentum_buffer'] = momentum*state.get('momentum_buffer', 0) + grad
-        p -= lr*(grad + momentum*buf)
+    def update(self, p, grad, state, lr, momentum): p -= lr*(grad + momentum*_buffer(state, grad, momentum))
 
 # %% ../nbs/07_optimizers.ipynb #cdfb3e7d
 class Adagrad(Optim):
     "Adagrad: s <- s + grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    def __init__(self, params, lr:float=0.01, eps:float=1e-10): super().__init__(params, lr=lr, eps=eps)
-    def check(self, hp): super().check(hp); _positive('eps', hp['eps'], type(self).__name__)
+    defaults, ranges = dict(lr=0.01, eps=1e-10), {**Optim.ranges, 'eps': _positive}
     def update(self, p, grad, state, lr, eps):
         s = state['sum'] = state.get('sum', 0) + grad*grad
         p -= lr*grad/(s.sqrt() + eps)
 
 class RMSProp(Optim):
     "RMSProp: s <- alpha*s + (1 - alpha)*grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    def __init__(self, params, lr:float=0.01, alpha:float=0.99, eps:float=1e-8): super().__init__(params, lr=lr, alpha=alpha, eps=eps)
-    def check(self, hp): super().check(hp); _unit('alpha', hp['alpha'], type(self).__name__); _positive('eps', hp['eps'], type(self).__name__)
-    def update(self, p, grad, state, lr, alpha, eps):
-        s = state['square_avg'] = alpha*state.get('square_avg', 0) + (1 - alpha)*grad*grad
-        p -= lr*grad/(s.sqrt() + eps)
+    defaults, ranges = dict(lr=0.01, alpha=0.99, eps=1e-8), {**Optim.ranges, 'alpha': _unit, 'eps': _positive}
+    def update(self, p, grad, state, lr, alpha, eps): p -= lr*grad/(_average(state, 'square_avg', alpha, grad*grad).sqrt() + eps)
 
 class Adadelta(Optim):
     "Adadelta: s <- rho*s + (1-rho)*grad^2; d = sqrt(acc + eps)/sqrt(s + eps)*grad; acc <- rho*acc + (1-rho)*d^2; p <- p - lr*d."
-    def __init__(self, params, lr:float=1.0, rho:float=0.9, eps:float=1e-6): super().__init__(params, lr=lr, rho=rho, eps=eps)
-    def check(self, hp): super().check(hp); _unit('rho', hp['rho'], type(self).__name__); _positive('eps', hp['eps'], type(self).__name__)
+    defaults, ranges = dict(lr=1.0, rho=0.9, eps=1e-6), {**Optim.ranges, 'rho': _unit, 'eps': _positive}
     def update(self, p, grad, state, lr, rho, eps):
-        s = state['square_avg'] = rho*state.get('square_avg', 0) + (1 - rho)*grad*grad
+        s = _average(state, 'square_avg', rho, grad*grad)
         delta = (state.get('acc_delta', 0) + eps)**0.5/(s + eps).sqrt()*grad
-        state['acc_delta'] = rho*state.get('acc_delta', 0) + (1 - rho)*delta*delta
+        _average(state, 'acc_delta', rho, delta*delta)
         p -= lr*delta
 
 # %% ../nbs/07_optimizers.ipynb #56348a13
 class Adam(Optim):
     "Adam: m <- b1*m + (1-b1)*grad; v <- b2*v + (1-b2)*grad^2; p <- p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)."
-    def __init__(self, params, lr:float=1e-3, betas:tuple=(0.9, 0.999), eps:float=1e-8): super().__init__(params, lr=lr, betas=betas, eps=eps)
-    def check(self, hp):
-        super().check(hp)
-        betas = hp['betas']
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2: raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, b in enumerate(betas): _unit(f'betas[{i}]', b, 'Adam')
-        _positive('eps', hp['eps'], 'Adam')
+    defaults, ranges = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8), {**Optim.ranges, 'betas': _pair_of_units, 'eps': _positive}
     def update(self, p, grad, state, lr, betas, eps):
         b1, b2 = betas
         t = state['step'] = state.get('step', 0) + 1
-        m = state['exp_avg'] = b1*state.get('exp_avg', 0) + (1 - b1)*grad
-        v = state['exp_avg_sq'] = b2*state.get('exp_avg_sq', 0) + (1 - b2)*grad*grad
+        m, v = _average(state, 'exp_avg', b1, grad), _average(state, 'exp_avg_sq', b2, grad*grad)
         p -= lr*(m/(1 - b1**t))/((v/(1 - b2**t)).sqrt() + eps)
 
 # %% ../nbs/07_optimizers.ipynb #a528866a

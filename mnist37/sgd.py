@@ -76,7 +76,12 @@ def calc_grad(xb, yb, model, loss_func=mnist_loss):
 # %% ../nbs/02_sgd.ipynb #b01cd5af
 class Optim:
     "Base of the hand-written optimizers: parameter groups with hyper-parameters, per-parameter state, `step`, `zero_grad`."
+    defaults:dict = {}                      # hyper-parameter -> default value (None: the caller must give it)
+    ranges:dict = {'lr': check_positive}    # hyper-parameter -> its check, called as check(name, value, owner)
     def __init__(self, params, **hypers):
+        if self.defaults and (unknown := sorted(set(hypers) - set(self.defaults))):
+            raise ValueError(f"{type(self).__name__}: unknown hyper-parameter {unknown[0]!r}; it takes {sorted(self.defaults)}")
+        hypers = {**self.defaults, **hypers}
         groups = [params] if isinstance(params, torch.Tensor) else list(params)
         if not groups: raise ValueError(f"{type(self).__name__}: got no parameters; pass model.parameters() or a list of tensors")
         if not isinstance(groups[0], dict): groups = [{'params': groups}]
@@ -91,8 +96,8 @@ class Optim:
             self.param_groups.append(g)
 
     def check(self, hp:dict):
-        "Validate the hyper-parameters of one group (subclasses add theirs)."
-        check_positive('lr', hp.get('lr'), type(self).__name__)
+        "Validate the hyper-parameters of one group with the checks of `ranges`."
+        for k, f in self.ranges.items(): f(k, hp.get(k), type(self).__name__)
 
     @property
     def params(self): return [p for g in self.param_groups for p in g['params']]
