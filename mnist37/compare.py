@@ -59,8 +59,15 @@ def fit_learner(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=
     return [float(v[col]) for v in learn.recorder.values], learn.param_history.params
 
 # %% ../nbs/03_learner.ipynb #e50925b5
-def compare_with_learner(epochs:int=10, lr:float=1.0, bs:int=256, seed:int=42, arch:str='linear', shuffle:bool=False,
-                         data:MnistSample|None=None, progress:bool=False) -> pd.DataFrame:
+def compare_with_learner(epochs:int=10,
+                         lr:float=1.0, # learning rate of both runs
+                         bs:int=256, # batch size
+                         seed:int=42, # seed of the initial weights (and of the order, with `shuffle`)
+                         arch:str='linear', # a name from `ARCHS`
+                         shuffle:bool=False, # reshuffle the training set each epoch (the same order for both)
+                         data:MnistSample|None=None, # the tensors (default: `load_mnist_sample()`)
+                         progress:bool=False # show fastprogress bars
+                        ) -> pd.DataFrame:
     "Train one seeded model twice, by hand with `SGD_Optim` and with `Learner.fit(opt_func=SGD)`, on the same batches; one row per epoch."
     epochs = check_int('epochs', epochs, owner='compare_with_learner')
     data = load_mnist_sample() if data is None else data

@@ -99,7 +99,12 @@ class TensorLoader:
             if idx is None: yield self.x[i:i + self.bs], self.y[i:i + self.bs]
             else: j = idx[i:i + self.bs]; yield self.x[j], self.y[j]
 
-def get_mnist_dls(data:Mnist, bs:int=64, shuffle:bool=True, seed:int=0, valid_bs:int=1000) -> Loaders:
+def get_mnist_dls(data:Mnist,
+                  bs:int=64, # training batch size
+                  shuffle:bool=True, # reshuffle the training set every epoch
+                  seed:int=0, # seed of the shuffled order
+                  valid_bs:int=1000 # validation batch size
+                 ) -> Loaders:
     "Training batches of `bs`, reshuffled each epoch from `seed`, and validation batches of `valid_bs`, after checking the data."
     for name, x, y in (('train', data.train_x, data.train_y), ('valid', data.valid_x, data.valid_y)):
         check_finite(f'{name}_x', x, 'get_mnist_dls')

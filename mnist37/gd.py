@@ -22,7 +22,11 @@ def trace(step:Callable, x0, steps:int) -> list:
     for _ in range(check_int('steps', steps, 0, 'trace')): xs.append(step(xs[-1]))
     return xs
 
-def gd(grad:Callable, eta:float, x0:float=10., steps:int=10) -> list:
+def gd(grad:Callable, # the derivative f'(x)
+       eta:float, # learning rate
+       x0:float=10., # starting point
+       steps:int=10
+      ) -> list:
     "The trace of 1-D gradient descent `x <- x - eta*grad(x)` from `x0`: `steps + 1` floats."
     return trace(lambda x: x - eta*grad(x), float(x0), steps)
 
@@ -51,12 +55,20 @@ def d2xcos(x:float, c:float=C_LOCAL) -> float:
     return -2*c*math.sin(c*x) - c*c*x*math.cos(c*x)
 
 # %% ../nbs/05_gd.ipynb #95a9ff98
-def newton(grad:Callable, hess:Callable, eta:float=1., x0:float=10., steps:int=10) -> list:
+def newton(grad:Callable, # f'(x)
+           hess:Callable, # f''(x)
+           eta:float=1., # damping: 1 is Newton's method itself
+           x0:float=10., # starting point
+           steps:int=10
+          ) -> list:
     "The trace of Newton's method `x <- x - eta*grad(x)/hess(x)` from `x0`."
     return trace(lambda x: x - eta*grad(x)/hess(x), float(x0), steps)
 
 # %% ../nbs/05_gd.ipynb #f1941266
-def train_2d(trainer:Callable, steps:int=20, x0:tuple=(-5., -2.)) -> list:
+def train_2d(trainer:Callable, # one step: (x1, x2) -> (x1, x2)
+             steps:int=20,
+             x0:tuple=(-5., -2.) # starting point
+            ) -> list:
     "Trace of `steps` applications of `trainer(x1, x2) -> (x1, x2)` from `x0`."
     return trace(lambda x: trainer(*x), tuple(float(v) for v in x0), steps)
 

@@ -189,7 +189,14 @@ def check_epoch(model, epoch:int, before:list, valid_loss:float|None=None, lr=No
         raise FloatingPointError(f"training stalled at epoch {epoch}: no parameter changed. Every update was 0 (the gradients are exactly 0: "
                                  f"the predictions are so large that the sigmoid is flat) or too small to change a float. {fix}, or check the model.")
 
-def train_model(model, dls, epochs:int, lr:float=1.0, opt_func=SGD_Optim, loss_func=mnist_loss, metric=batch_accuracy) -> pd.DataFrame:
+def train_model(model, # the model to train, in place
+                dls, # a pair (training batches, validation batches) of `(xb, yb)` iterables
+                epochs:int,
+                lr:float=1.0, # learning rate
+                opt_func=SGD_Optim, # `opt_func(params, lr=...)`
+                loss_func=mnist_loss,
+                metric=batch_accuracy # averaged over the validation set, batches weighted by size
+               ) -> pd.DataFrame:
     "Train `model` on `dls[0]`, validate on `dls[1]` after each epoch; return the history (train_loss, valid_loss, accuracy)."
     epochs = check_int('epochs', epochs, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
