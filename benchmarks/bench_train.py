@@ -13,9 +13,8 @@ import argparse, statistics, time, warnings
 import torch
 warnings.filterwarnings('ignore', category=FutureWarning)
 
-from mnist37.compare import make_model
 from mnist37.data import get_dls, load_mnist_sample
-from mnist37.sgd import SGD_Optim, batches, calc_grad, mnist_loss, batch_accuracy, train_epoch
+from mnist37.sgd import SGD_Optim, batches, make_model, calc_grad, mnist_loss, batch_accuracy, train_epoch
 
 
 def per_epoch(f, epochs):

@@ -39,18 +39,20 @@ def _compare(args):
     print('identical parameters after every epoch' if d == 0 else f'largest parameter difference: {d:.3e}')
 
 # %% ../nbs/04_cli.ipynb #98fd7e85
-def _opts() -> dict:
-    from mnist37.optimizers import Adadelta, Adagrad, Adam, Momentum, Nesterov, RMSProp
-    from mnist37.sgd import SGD_Optim
-    return {'sgd': SGD_Optim, 'momentum': Momentum, 'nesterov': Nesterov, 'adagrad': Adagrad,
-            'rmsprop': RMSProp, 'adadelta': Adadelta, 'adam': Adam}
-OPTS = ('sgd', 'momentum', 'nesterov', 'adagrad', 'rmsprop', 'adadelta', 'adam')
+OPTS = {'sgd': 'sgd.SGD_Optim', 'momentum': 'optimizers.Momentum', 'nesterov': 'optimizers.Nesterov', 'adagrad': 'optimizers.Adagrad',
+        'rmsprop': 'optimizers.RMSProp', 'adadelta': 'optimizers.Adadelta', 'adam': 'optimizers.Adam'}   # --opt name -> mnist37.<module>.<class>
+
+def _opt(name:str):
+    "The optimizer class of `--opt name`, imported only when it is used (07_optimizers imports more than the CLI needs to start)."
+    import importlib
+    module, cls = OPTS[name].split('.')
+    return getattr(importlib.import_module(f'mnist37.{module}'), cls)
 
 def _train(args):
     from mnist37.digits import TensorLoader, accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
     from mnist37.learner import Learner, Loaders, ProgressCB
     if args.dataset == 'sample':
-        from mnist37.compare import ARCHS, make_model
+        from mnist37.sgd import ARCHS, make_model
         from mnist37.data import load_mnist_sample
         from mnist37.sgd import batch_accuracy, mnist_loss
         arch = args.arch or 'linear'
@@ -64,7 +66,7 @@ def _train(args):
         if arch not in DIGIT_ARCHS: raise ValueError(f"unknown --arch {arch!r} for --dataset full; choose one of {sorted(DIGIT_ARCHS)}")
         d = load_mnist(args.path, cache=not args.no_cache)
         model, dls, loss, metric, lr = digits_model(arch, args.seed), get_mnist_dls(d, args.bs, seed=args.seed), cross_entropy, accuracy, args.lr or 0.1
-    learn = Learner(dls, model, loss, _opts()[args.opt], metrics=metric)
+    learn = Learner(dls, model, loss, _opt(args.opt), metrics=metric)
     if args.quiet: learn.remove_cbs(learn.cb(ProgressCB))
     learn.fit(args.epochs, lr)
     if args.quiet: print(learn.recorder.values.to_string(float_format=lambda v: f'{v:.6f}'))
@@ -100,7 +102,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--arch', default=None, help='sample: linear, linear1, simple_net; full: linear, mlp (default: linear)')
     s.add_argument('--epochs', type=int, default=5)
     s.add_argument('--lr', type=float, default=None, help='learning rate (default: 1 for sample, 0.1 for full)')
-    s.add_argument('--opt', default='sgd', choices=OPTS, help='the optimizer, from 02_sgd and 07_optimizers')
+    s.add_argument('--opt', default='sgd', choices=list(OPTS), help='the optimizer, from 02_sgd and 07_optimizers')
     s.add_argument('--bs', type=int, default=64, help='batch size')
     s.add_argument('--seed', type=int, default=42, help='seed of the initial weights and of the shuffled order')
     s.add_argument('--path', default=None, help='an extracted mnist_sample or mnist_png folder (default: untar_data)')

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_gd.ipynb #26401888
 from __future__ import annotations
-import math
+import math, warnings
 from typing import Callable
 
 import numpy as np
@@ -12,8 +12,8 @@ import numpy as np
 from .checks import check_int
 
 # %% auto #0
-__all__ = ['C_LOCAL', 'SCHEDULES', 'trace', 'gd', 'show_trace', 'xcos', 'dxcos', 'd2xcos', 'newton', 'train_2d', 'gd_2d',
-           'show_trace_2d', 'noisy_sgd_2d']
+__all__ = ['C_LOCAL', 'SCHEDULES', 'trace', 'gd', 'show_trace', 'xcos', 'dxcos', 'd2xcos', 'newton', 'train_2d', 'gd_step_2d',
+           'show_trace_2d', 'noisy_sgd_step_2d', 'gd_2d', 'noisy_sgd_2d']
 
 # %% ../nbs/05_gd.ipynb #ffdc30ad
 def trace(step:Callable, x0, steps:int) -> list:
@@ -72,7 +72,7 @@ def train_2d(trainer:Callable, # one step: (x1, x2) -> (x1, x2)
     "Trace of `steps` applications of `trainer(x1, x2) -> (x1, x2)` from `x0`."
     return trace(lambda x: trainer(*x), tuple(float(v) for v in x0), steps)
 
-def gd_2d(grad:Callable, eta:float) -> Callable:
+def gd_step_2d(grad:Callable, eta:float) -> Callable:
     "A 2-D gradient-descent step `x <- x - eta*grad(x)` as a trainer for `train_2d`."
     def step(x1, x2):
         g1, g2 = grad(x1, x2)
@@ -97,7 +97,7 @@ SCHEDULES = {'constant': lambda t: 1.,
              'polynomial': lambda t: (1 + 0.1*t)**-0.5,
              'piecewise': lambda t: 1. if t <= 21 else 0.1}   # t = 2, 3, ... (see t0): 20 steps at eta, then eta/10
 
-def noisy_sgd_2d(grad:Callable, # (x1, x2) -> (g1, g2)
+def noisy_sgd_step_2d(grad:Callable, # (x1, x2) -> (g1, g2)
                  eta:float, # the base learning rate
                  schedule:Callable|str='constant', # a name from `SCHEDULES` or a function of the step counter t
                  seed:int=0, # seed of the noise
@@ -118,3 +118,14 @@ def noisy_sgd_2d(grad:Callable, # (x1, x2) -> (g1, g2)
         eta_t = eta*schedule(t)
         return (x1 - eta_t*(g1 + float(n1)), x2 - eta_t*(g2 + float(n2)))
     return step
+
+# %% ../nbs/05_gd.ipynb #929cd14c
+def gd_2d(grad:Callable, eta:float) -> Callable:
+    "Deprecated name of `gd_step_2d`: it returns one step, where `gd` returns a whole trace."
+    warnings.warn("mnist37.gd.gd_2d is now gd_step_2d", DeprecationWarning, stacklevel=2)
+    return gd_step_2d(grad, eta)
+
+def noisy_sgd_2d(*args, **kwargs) -> Callable:
+    "Deprecated name of `noisy_sgd_step_2d`: it returns one step, not a trace."
+    warnings.warn("mnist37.gd.noisy_sgd_2d is now noisy_sgd_step_2d", DeprecationWarning, stacklevel=2)
+    return noisy_sgd_step_2d(*args, **kwargs)

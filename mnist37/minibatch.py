@@ -14,11 +14,12 @@ from torch import nn
 
 from .checks import check_finite, check_int, check_positive
 from .external import sha256_file
-from .sgd import seeded
+from .learner import Callback, Learner, Recorder
+from .sgd import Loaders, SGD_Optim, TensorLoader, seeded
 
 # %% auto #0
 __all__ = ['AIRFOIL_SHA256', 'RUNS', 'gd_vs_sgd_by_hand', 'with_bias', 'fit_line', 'airfoil_path', 'load_airfoil', 'squared_loss',
-           'airfoil_floor', 'train_linreg', 'compare_batch_sizes', 'plot_batch_sizes']
+           'airfoil_floor', 'LinReg', 'SampleLoss', 'train_linreg', 'compare_batch_sizes', 'plot_batch_sizes']
 
 # %% ../nbs/06_minibatch.ipynb #365c67c5
 def gd_vs_sgd_by_hand(epochs:int=100, lr:float=0.01, w:float=1.0, xs=(1., 2., 3.), ys=(2., 4., 6.)) -> pd.DataFrame:
@@ -37,19 +38,20 @@ def with_bias(x):
     "`x` (n, d) with a column of ones appended, in float64: the design matrix of a linear model with a bias."
     return torch.cat([x, torch.ones(len(x), 1, dtype=x.dtype)], 1).double()
 
-def fit_line(seed:int=0, n:int=100, epochs:int=1000, lr:float=0.005) -> dict:
+def fit_line(seed:int=0, # seed of the data and of the initial weights
+             n:int=100, # number of samples
+             epochs:int=1000, # full-batch steps
+             lr:float=0.005 # learning rate
+            ) -> dict:
     "Fit `nn.Linear(1, 1)` with `torch.optim.SGD` on y = 2x + 1 + noise (seeded); return data, model, losses and the least-squares line."
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 1, generator=g)*10
     y = 2*x + 1 + torch.randn(n, 1, generator=g)*2
     model = seeded(lambda: nn.Linear(1, 1), seed)
-    opt, loss_fn, losses = torch.optim.SGD(model.parameters(), lr=lr), nn.MSELoss(), []
-    for _ in range(epochs):
-        loss = loss_fn(model(x), y)
-        losses.append(loss.item())
-        opt.zero_grad(); loss.backward(); opt.step()
+    learn = Learner(Loaders([(x, y)], [(x, y)]), model, nn.MSELoss(), torch.optim.SGD, cbs=Recorder(), default_cbs=False)
+    learn.fit(epochs, lr)
     w_ls, b_ls = torch.linalg.lstsq(with_bias(x), y.double()).solution.flatten().tolist()
-    return dict(x=x, y=y, model=model, losses=losses, w=model.weight.item(), b=model.bias.item(), w_ls=w_ls, b_ls=b_ls)
+    return dict(x=x, y=y, model=model, losses=learn.recorder.raw_losses, w=model.weight.item(), b=model.bias.item(), w_ls=w_ls, b_ls=b_ls)
 
 # %% ../nbs/06_minibatch.ipynb #ac5fb7df
 AIRFOIL_SHA256 = '10ee06e6cfb27dae6b44213d421d217012fb1f9b697592e73a4e4016b52d425f'
@@ -100,13 +102,38 @@ def airfoil_floor(features, labels) -> float:
     return squared_loss(A@sol, labels.double()).mean().item()
 
 # %% ../nbs/06_minibatch.ipynb #1530a63f
+class LinReg(nn.Module):
+    "A linear model `x@w + b` with w (d, 1) from N(0, 0.01²) drawn from `gen`, and b = 0."
+    def __init__(self, d:int, gen:torch.Generator, dtype=torch.float32):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(d, 1, generator=gen, dtype=dtype)*0.01)
+        self.b = nn.Parameter(torch.zeros(1, dtype=dtype))
+    def forward(self, x): return x@self.w + self.b
+
+class SampleLoss(Callback):
+    "Every `every` training samples: the loss on all of `x, y`, the (fractional) epoch and the training seconds so far, in `rows`."
+    def __init__(self, x, y, loss_func, every:int=100): self.x, self.y, self.loss_func, self.every = x, y, loss_func, every
+    @torch.no_grad()
+    def _row(self, epoch:float) -> dict: return dict(epoch=epoch, seconds=self.elapsed, loss=self.loss_func(self.learn.model(self.x), self.y).item())
+    def before_fit(self): self.elapsed = 0.; self.rows = [self._row(0.)]
+    def before_batch(self):
+        if self.learn.training: self.start = time.perf_counter()
+    def after_batch(self):
+        l = self.learn
+        if not l.training: return
+        self.elapsed += time.perf_counter() - self.start
+        seen = (l.iter + 1)*l.dl.bs
+        if seen % self.every == 0: self.rows.append(self._row(l.epoch + seen/len(self.x)))
+
+def _mean_squared(y_hat, y): return squared_loss(y_hat, y).mean()
+
 def train_linreg(features, # (n, d) inputs
                  labels, # (n,) targets
                  bs:int, # batch size, 1 to n
                  lr:float, # learning rate
                  epochs:int=2,
                  seed:int=0, # seed of the initial weights and of each epoch's order
-                 opt='scratch' # 'scratch' (p -= lr*grad), 'torch' (torch.optim.SGD) or an optimizer class
+                 opt='scratch' # 'scratch' (`SGD_Optim`: p -= lr*grad), 'torch' (torch.optim.SGD) or an optimizer class
                 ) -> pd.DataFrame:
     "Minibatch training of a linear model with squared loss; the full-data loss every 100 samples, with epoch and training time."
     if not (opt in ('scratch', 'torch') or callable(opt)):
@@ -119,30 +146,13 @@ def train_linreg(features, # (n, d) inputs
     if check_int('bs', bs, owner='train_linreg') > n: raise ValueError(f"train_linreg: bs must be between 1 and {n}, got {bs!r}")
     check_positive('lr', lr, 'train_linreg'); check_int('epochs', epochs, owner='train_linreg')
     labels = labels.to(features.dtype)   # float64 data trains in float64, float32 in float32
-    g = torch.Generator().manual_seed(seed)
-    w = (torch.randn(features.shape[1], 1, generator=g, dtype=features.dtype)*0.01).requires_grad_()
-    b = torch.zeros(1, dtype=features.dtype, requires_grad=True)
-    topt = None if opt == 'scratch' else torch.optim.SGD([w, b], lr=lr) if opt == 'torch' else opt([w, b], lr=lr)
-    def full_loss():
-        with torch.no_grad(): return squared_loss(features@w + b, labels).mean().item()
-    rows, elapsed = [dict(epoch=0., seconds=0., loss=full_loss())], 0.
-    for epoch in range(epochs):
-        idx = torch.randperm(n, generator=g)
-        for i, bi in enumerate(idx.split(bs)):
-            start = time.perf_counter()
-            l = squared_loss(features[bi]@w + b, labels[bi]).mean()
-            if not torch.isfinite(l):
-                raise FloatingPointError(f"train_linreg diverged at epoch {epoch}, batch {i}: the loss is {l.item()}. Lower the learning rate (lr={lr}).")
-            if topt is None:
-                for p in (w, b): p.grad = None
-                l.backward()
-                with torch.no_grad():
-                    for p in (w, b): p -= lr*p.grad
-            else:
-                topt.zero_grad(); l.backward(); topt.step()
-            elapsed += time.perf_counter() - start
-            if ((i + 1)*bs) % 100 == 0: rows.append(dict(epoch=epoch + (i + 1)*bs/n, seconds=elapsed, loss=full_loss()))
-    return pd.DataFrame(rows)
+    g = torch.Generator().manual_seed(seed)   # the weights first, then every epoch's order
+    model = LinReg(features.shape[1], g, features.dtype)
+    rec = SampleLoss(features, labels, _mean_squared)
+    opt_func = {'scratch': SGD_Optim, 'torch': torch.optim.SGD}.get(opt, opt) if isinstance(opt, str) else opt
+    Learner(Loaders(TensorLoader(features, labels, bs, shuffle=True, seed=g), []), model, _mean_squared, opt_func,
+            cbs=rec, default_cbs=False).fit(epochs, lr)
+    return pd.DataFrame(rec.rows)
 
 # %% ../nbs/06_minibatch.ipynb #9b82aa77
 RUNS = {'GD (bs=1500)': (1500, 1., 10), 'SGD (bs=1)': (1, 0.005, 2),

@@ -4,21 +4,86 @@
 
 # %% ../nbs/07_optimizers.ipynb #42738dba
 from __future__ import annotations
-import copy
+import copy, warnings
 from functools import partial
+from typing import Callable
 
 import pandas as pd
 import torch
 from torch import nn
 
-from .checks import check_positive as _positive
+from .checks import check_positive
 from .gd import trace
-from .sgd import Optim, SGD_Optim, max_param_diff, seeded
+from .learner import Learner, Recorder
+from .sgd import Loaders, SGD_Optim, TensorLoader, batch_accuracy, make_model, max_param_diff, mnist_loss, seeded
 
 # %% auto #0
-__all__ = ['TORCH_EQUIVALENTS', 'MNIST_OPTS', 'TOY_OPTS', 'AIRFOIL_OPTS', 'Momentum', 'Nesterov', 'Adagrad', 'RMSProp',
-           'Adadelta', 'Adam', 'max_diff_vs_torch', 'optimizer_trace_2d', 'fastai_opt', 'compare_on_mnist',
+__all__ = ['TORCH_EQUIVALENTS', 'MNIST_OPTS', 'TOY_OPTS', 'AIRFOIL_OPTS', 'Optim', 'SGD', 'Momentum', 'Nesterov', 'Adagrad',
+           'RMSProp', 'Adadelta', 'Adam', 'max_diff_vs_torch', 'optimizer_trace_2d', 'fastai_opt', 'compare_on_mnist',
            'compare_on_toy', 'compare_on_airfoil']
+
+# %% ../nbs/07_optimizers.ipynb #bad55943
+class Optim:
+    "Base of the hand-written optimizers: parameter groups with hyper-parameters, per-parameter state, `step`, `zero_grad`."
+    defaults:dict = {}                      # hyper-parameter -> default value (None: the caller must give it)
+    ranges:dict = {'lr': check_positive}    # hyper-parameter -> its check, called as check(name, value, owner)
+    def __init__(self, params, # tensors, or torch-style groups: dicts with 'params' and their own hyper-parameters
+                 **hypers # the hyper-parameters of every group, over `defaults`
+                ):
+        if self.defaults and (unknown := sorted(set(hypers) - set(self.defaults))):
+            raise ValueError(f"{type(self).__name__}: unknown hyper-parameter {unknown[0]!r}; it takes {sorted(self.defaults)}")
+        hypers = {**self.defaults, **hypers}
+        groups = [params] if isinstance(params, torch.Tensor) else list(params)
+        if not groups: raise ValueError(f"{type(self).__name__}: got no parameters; pass model.parameters() or a list of tensors")
+        if not isinstance(groups[0], dict): groups = [{'params': groups}]
+        self.param_groups, self.state = [], {}
+        for g in groups:
+            ps = [g['params']] if isinstance(g['params'], torch.Tensor) else list(g['params'])
+            for p in ps:
+                if not isinstance(p, torch.Tensor):
+                    raise TypeError(f"{type(self).__name__}: parameters must be tensors, got {type(p).__name__} {p!r:.60}; pass model.parameters()")
+            g = {**hypers, **{k: v for k, v in g.items() if k != 'params'}, 'params': ps}
+            self.check(g)
+            self.param_groups.append(g)
+
+    def check(self, hypers:dict):
+        "Validate the hyper-parameters of one group with the checks of `ranges`."
+        for k, f in self.ranges.items(): f(k, hypers.get(k), type(self).__name__)
+
+    @property
+    def params(self): return [p for g in self.param_groups for p in g['params']]
+    @property
+    def lr(self): return self.param_groups[0]['lr']
+    @lr.setter
+    def lr(self, v):
+        for g in self.param_groups: self.check({**g, 'lr': v}); g['lr'] = v
+
+    def zero_grad(self, set_to_none:bool=True):
+        "Forget the gradients (the state, e.g. momentum, is kept)."
+        for p in self.params:
+            if p.grad is None: continue
+            if set_to_none: p.grad = None
+            else: p.grad.detach_().zero_()
+
+    @torch.no_grad()
+    def step(self, closure:Callable|None=None):
+        "Update every parameter that has a gradient; `closure` re-evaluates the loss, as in torch."
+        loss = None
+        if closure is not None:
+            with torch.enable_grad(): loss = closure()
+        for g in self.param_groups:
+            hypers = {k: v for k, v in g.items() if k != 'params'}
+            for p in g['params']:
+                if p.grad is not None: self.update(p, p.grad, self.state.setdefault(p, {}), **hypers)
+        return loss
+
+    def update(self, p, grad, state:dict, **hypers): raise NotImplementedError
+    def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.param_groups[0].items() if k != 'params')})"
+
+class SGD(Optim):
+    "Plain SGD on the general base, `02_sgd`'s `SGD_Optim` in torch's shape (so fastai's `OptimWrapper` can drive it): p <- p - lr*grad."
+    defaults = dict(lr=None)
+    def update(self, p, grad, state, lr): p -= grad*lr
 
 # %% ../nbs/07_optimizers.ipynb #0cac6ce1
 def _unit(name, v, owner):
@@ -54,19 +119,19 @@ class Nesterov(Momentum):
 # %% ../nbs/07_optimizers.ipynb #cdfb3e7d
 class Adagrad(Optim):
     "Adagrad: s <- s + grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    defaults, ranges = dict(lr=0.01, eps=1e-10), {**Optim.ranges, 'eps': _positive}
+    defaults, ranges = dict(lr=0.01, eps=1e-10), {**Optim.ranges, 'eps': check_positive}
     def update(self, p, grad, state, lr, eps):
         s = state['sum'] = state.get('sum', 0) + grad*grad
         p -= lr*grad/(s.sqrt() + eps)
 
 class RMSProp(Optim):
     "RMSProp: s <- alpha*s + (1 - alpha)*grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    defaults, ranges = dict(lr=0.01, alpha=0.99, eps=1e-8), {**Optim.ranges, 'alpha': _unit, 'eps': _positive}
+    defaults, ranges = dict(lr=0.01, alpha=0.99, eps=1e-8), {**Optim.ranges, 'alpha': _unit, 'eps': check_positive}
     def update(self, p, grad, state, lr, alpha, eps): p -= lr*grad/(_average(state, 'square_avg', alpha, grad*grad).sqrt() + eps)
 
 class Adadelta(Optim):
     "Adadelta: s <- rho*s + (1-rho)*grad^2; d = sqrt(acc + eps)/sqrt(s + eps)*grad; acc <- rho*acc + (1-rho)*d^2; p <- p - lr*d."
-    defaults, ranges = dict(lr=1.0, rho=0.9, eps=1e-6), {**Optim.ranges, 'rho': _unit, 'eps': _positive}
+    defaults, ranges = dict(lr=1.0, rho=0.9, eps=1e-6), {**Optim.ranges, 'rho': _unit, 'eps': check_positive}
     def update(self, p, grad, state, lr, rho, eps):
         s = _average(state, 'square_avg', rho, grad*grad)
         delta = (state.get('acc_delta', 0) + eps)**0.5/(s + eps).sqrt()*grad
@@ -76,7 +141,7 @@ class Adadelta(Optim):
 # %% ../nbs/07_optimizers.ipynb #56348a13
 class Adam(Optim):
     "Adam: m <- b1*m + (1-b1)*grad; v <- b2*v + (1-b2)*grad^2; p <- p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)."
-    defaults, ranges = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8), {**Optim.ranges, 'betas': _pair_of_units, 'eps': _positive}
+    defaults, ranges = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8), {**Optim.ranges, 'betas': _pair_of_units, 'eps': check_positive}
     def update(self, p, grad, state, lr, betas, eps):
         b1, b2 = betas
         t = state['step'] = state.get('step', 0) + 1
@@ -85,7 +150,8 @@ class Adam(Optim):
 
 # %% ../nbs/07_optimizers.ipynb #a528866a
 TORCH_EQUIVALENTS = {
-    'SGD': (SGD_Optim, torch.optim.SGD, 0.1),
+    'SGD_Optim': (SGD_Optim, torch.optim.SGD, 0.1),
+    'SGD': (SGD, torch.optim.SGD, 0.1),
     'Momentum': (partial(Momentum, momentum=0.9), partial(torch.optim.SGD, momentum=0.9), 0.05),
     'Nesterov': (partial(Nesterov, momentum=0.9), partial(torch.optim.SGD, momentum=0.9, nesterov=True), 0.05),
     'Adagrad': (Adagrad, torch.optim.Adagrad, 0.05),
@@ -129,53 +195,57 @@ def optimizer_trace_2d(opt_func, grad, steps:int=20, x0:tuple=(-5., -2.)) -> lis
 
 # %% ../nbs/07_optimizers.ipynb #aed91dae
 def fastai_opt(opt_cls, **hypers):
-    "An `opt_func` for fastai's `Learner`: the hand-written `opt_cls` wrapped in `OptimWrapper`."
-    from fastai.optimizer import OptimWrapper
-    return partial(OptimWrapper, opt=opt_cls, **hypers)
+    "Deprecated here: `mnist37.compare.fastai_opt`, with the rest of fastai's side."
+    warnings.warn("mnist37.optimizers.fastai_opt moved to mnist37.compare.fastai_opt", DeprecationWarning, stacklevel=2)
+    from mnist37.compare import fastai_opt
+    return fastai_opt(opt_cls, **hypers)
 
 # %% ../nbs/07_optimizers.ipynb #3eae1dd0
-MNIST_OPTS = {'SGD': (SGD_Optim, {}, 0.1), 'Momentum': (Momentum, {'momentum': 0.9}, 0.01),
+MNIST_OPTS = {'SGD': (SGD, {}, 0.1), 'Momentum': (Momentum, {'momentum': 0.9}, 0.01),
               'Nesterov': (Nesterov, {'momentum': 0.9}, 0.01), 'Adagrad': (Adagrad, {}, 0.1),
               'RMSProp': (RMSProp, {'alpha': 0.9}, 0.001), 'Adadelta': (Adadelta, {'rho': 0.9}, 0.3),
               'Adam': (Adam, {'betas': (0.9, 0.99)}, 0.003)}
 
-def compare_on_mnist(data=None, epochs:int=5, seed:int=42, opts:dict=MNIST_OPTS) -> pd.DataFrame:
-    "Each optimizer trains the seeded linear model by hand and through `Learner.fit`: accuracies and the parameter difference."
-    from mnist37.compare import fit_hand, fit_learner, make_model   # fastai: imported only when needed
+def compare_on_mnist(data=None, # MNIST_SAMPLE's tensors (default: `load_mnist_sample()`)
+                     epochs:int=5,
+                     seed:int=42, # seed of the initial weights
+                     opts:dict=MNIST_OPTS # name -> (optimizer class, its hyper-parameters, lr)
+                    ) -> pd.DataFrame:
+    "Each optimizer trains the seeded linear model with our `Learner` and with fastai's (through `OptimWrapper`): accuracies and the parameter difference."
     from mnist37.data import get_dls, load_mnist_sample
+    from mnist37.learner import compare_with_fastai   # fastai: imported only when needed
     data = load_mnist_sample() if data is None else data
     rows = []
     for name, (cls, hypers, lr) in opts.items():
-        model = make_model('linear', seed)
-        twin = copy.deepcopy(model)
-        hand, hp = fit_hand(model, get_dls(data), epochs, lr, opt_func=partial(cls, **hypers))
-        fai, fp = fit_learner(twin, get_dls(data), epochs, lr, opt_func=fastai_opt(cls, **hypers))
-        rows.append(dict(optimizer=name, lr=lr, hand_accuracy=hand[-1], learner_accuracy=fai[-1],
-                         max_abs_param_diff=max_param_diff(hp[-1], fp[-1])))
+        r = compare_with_fastai(make_model('linear', seed), lambda: get_dls(data), mnist_loss, batch_accuracy, epochs, lr, opt_func=partial(cls, **hypers))
+        rows.append(dict(optimizer=name, lr=lr, accuracy=r.batch_accuracy.iloc[-1], accuracy_fastai=r.batch_accuracy_fastai.iloc[-1],
+                         max_abs_param_diff=r.max_abs_param_diff.max()))
     return pd.DataFrame(rows).set_index('optimizer')
 
 # %% ../nbs/07_optimizers.ipynb #aa04d879
 TOY_OPTS = {'SGD': SGD_Optim, 'Momentum': partial(Momentum, momentum=0.8),
             'RMSProp': partial(RMSProp, alpha=0.9), 'Adam': partial(Adam, betas=(0.9, 0.99))}
 
-def compare_on_toy(seed:int=0, epochs:int=12, bs:int=32, lr:float=0.01, opts:dict=TOY_OPTS) -> tuple:
+def compare_on_toy(seed:int=0, # seed of the noise, the initial weights and the batch order
+                   epochs:int=12,
+                   bs:int=32, # batch size
+                   lr:float=0.01, # learning rate of every optimizer
+                   opts:dict=TOY_OPTS # name -> `opt_func`
+                  ) -> tuple:
     "Train one seeded 1-20-1 ReLU net per optimizer on y = x^2 + 0.1*noise; return the loss per step and a summary table."
     g = torch.Generator().manual_seed(seed)
     x = torch.linspace(-1, 1, 1000).unsqueeze(1)
     y = x**2 + 0.1*torch.randn(x.shape, generator=g)
-    net = seeded(lambda: nn.Sequential(nn.Linear(1, 20), nn.ReLU(), nn.Linear(20, 1)), seed)
-    nets = {k: copy.deepcopy(net) for k in opts}
-    optims = {k: o(nets[k].parameters(), lr=lr) for k, o in opts.items()}
-    hist, mse = {k: [] for k in opts}, nn.MSELoss()
-    for _ in range(epochs):
-        for bi in torch.randperm(len(x), generator=g).split(bs):
-            for k, m in nets.items():
-                loss = mse(m(x[bi]), y[bi])
-                optims[k].zero_grad(); loss.backward(); optims[k].step()
-                hist[k].append(loss.item())
-    floor = mse(x**2, y).item()
-    with torch.no_grad():
-        table = pd.DataFrame([dict(optimizer=k, final_loss=mse(m(x), y).item(), noise_floor=floor) for k, m in nets.items()]).set_index('optimizer')
+    net, mse, hist, rows = seeded(lambda: nn.Sequential(nn.Linear(1, 20), nn.ReLU(), nn.Linear(20, 1)), seed), nn.MSELoss(), {}, []
+    floor, after_noise = mse(x**2, y).item(), g.get_state()
+    for k, o in opts.items():
+        order = torch.Generator(); order.set_state(after_noise)   # every net sees the same batches
+        learn = Learner(Loaders(TensorLoader(x, y, bs, shuffle=True, seed=order), [(x, y)]), copy.deepcopy(net), mse, o,
+                        cbs=Recorder(), default_cbs=False)
+        learn.fit(epochs, lr)
+        hist[k] = learn.recorder.raw_losses
+        rows.append(dict(optimizer=k, final_loss=learn.recorder.values.valid_loss.iloc[-1], noise_floor=floor))
+    table = pd.DataFrame(rows).set_index('optimizer')
     table['above_floor'] = table.final_loss/table.noise_floor
     return pd.DataFrame(hist), table
 

@@ -5,7 +5,7 @@
 # %% ../nbs/02_sgd.ipynb #34cb377f
 from __future__ import annotations
 import math
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import pandas as pd
 import torch
@@ -14,9 +14,9 @@ from torch import nn
 from .checks import check_int, check_positive
 
 # %% auto #0
-__all__ = ['init_params', 'seeded', 'linear1', 'Linear1', 'simple_net', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'Optim',
-           'SGD_Optim', 'train_epoch', 'validate_epoch', 'validate_epoch_book', 'batches', 'max_param_diff',
-           'check_epoch', 'train_model', 'plot_history']
+__all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'simple_net', 'make_model', 'mnist_loss', 'batch_accuracy',
+           'calc_grad', 'SGD_Optim', 'train_epoch', 'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader',
+           'batches', 'max_param_diff', 'check_epoch', 'train_model', 'plot_history']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -46,6 +46,16 @@ def simple_net(n_in:int=28*28, n_hidden:int=30) -> nn.Sequential:
     "The book's two-layer net: Linear(784, 30), ReLU, Linear(30, 1)."
     return nn.Sequential(nn.Linear(n_in, n_hidden), nn.ReLU(), nn.Linear(n_hidden, 1))
 
+# %% ../nbs/02_sgd.ipynb #e9480b3e
+ARCHS = {'linear': lambda: nn.Linear(28*28, 1), 'linear1': Linear1, 'simple_net': simple_net}
+
+def make_model(arch:str='linear', # a name from `ARCHS`
+               seed:int=42 # seed of the initial weights
+              ) -> nn.Module:
+    "A fresh model by name (`linear`: the book's `nn.Linear(784, 1)`, `linear1`: `Linear1`, `simple_net`), initialised from `seed`."
+    if arch not in ARCHS: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
+    return seeded(ARCHS[arch], seed)
+
 # %% ../nbs/02_sgd.ipynb #ad90351b
 def _check_shapes(name, preds, targets):
     "Fail unless `preds` and `targets` have the same shape (otherwise broadcasting silently compares every pair)."
@@ -74,66 +84,21 @@ def calc_grad(xb, yb, model, loss_func=mnist_loss):
     return loss
 
 # %% ../nbs/02_sgd.ipynb #b01cd5af
-class Optim:
-    "Base of the hand-written optimizers: parameter groups with hyper-parameters, per-parameter state, `step`, `zero_grad`."
-    defaults:dict = {}                      # hyper-parameter -> default value (None: the caller must give it)
-    ranges:dict = {'lr': check_positive}    # hyper-parameter -> its check, called as check(name, value, owner)
-    def __init__(self, params, **hypers):
-        if self.defaults and (unknown := sorted(set(hypers) - set(self.defaults))):
-            raise ValueError(f"{type(self).__name__}: unknown hyper-parameter {unknown[0]!r}; it takes {sorted(self.defaults)}")
-        hypers = {**self.defaults, **hypers}
-        groups = [params] if isinstance(params, torch.Tensor) else list(params)
-        if not groups: raise ValueError(f"{type(self).__name__}: got no parameters; pass model.parameters() or a list of tensors")
-        if not isinstance(groups[0], dict): groups = [{'params': groups}]
-        self.param_groups, self.state = [], {}
-        for g in groups:
-            ps = [g['params']] if isinstance(g['params'], torch.Tensor) else list(g['params'])
-            for p in ps:
-                if not isinstance(p, torch.Tensor):
-                    raise TypeError(f"{type(self).__name__}: parameters must be tensors, got {type(p).__name__} {p!r:.60}; pass model.parameters()")
-            g = {**hypers, **{k: v for k, v in g.items() if k != 'params'}, 'params': ps}
-            self.check(g)
-            self.param_groups.append(g)
-
-    def check(self, hp:dict):
-        "Validate the hyper-parameters of one group with the checks of `ranges`."
-        for k, f in self.ranges.items(): f(k, hp.get(k), type(self).__name__)
-
-    @property
-    def params(self): return [p for g in self.param_groups for p in g['params']]
-    @property
-    def lr(self): return self.param_groups[0]['lr']
-    @lr.setter
-    def lr(self, v):
-        for g in self.param_groups: self.check({**g, 'lr': v}); g['lr'] = v
-
-    def zero_grad(self, set_to_none:bool=True):
-        "Forget the gradients (the state, e.g. momentum, is kept)."
+class SGD_Optim:
+    "The book's `BasicOptim`: `step` moves every parameter against its gradient, `zero_grad` forgets the gradients."
+    def __init__(self, params, # the parameters to train: `model.parameters()` or a list of tensors
+                 lr:float # the learning rate, a finite number > 0
+                ):
+        self.params, self.lr = list(params), check_positive('lr', lr, 'SGD_Optim')
+        if not self.params: raise ValueError("SGD_Optim: got no parameters; pass model.parameters() or a list of tensors")
+        if bad := [p for p in self.params if not isinstance(p, torch.Tensor)]:
+            raise TypeError(f"SGD_Optim: parameters must be tensors, got {type(bad[0]).__name__} {bad[0]!r:.60}; pass model.parameters()")
+    def step(self, *args, **kwargs):
         for p in self.params:
-            if p.grad is None: continue
-            if set_to_none: p.grad = None
-            else: p.grad.detach_().zero_()
-
-    @torch.no_grad()
-    def step(self, closure:Callable|None=None):
-        "Update every parameter that has a gradient; `closure` re-evaluates the loss, as in torch."
-        loss = None
-        if closure is not None:
-            with torch.enable_grad(): loss = closure()
-        for g in self.param_groups:
-            hp = {k: v for k, v in g.items() if k != 'params'}
-            for p in g['params']:
-                if p.grad is not None: self.update(p, p.grad, self.state.setdefault(p, {}), **hp)
-        return loss
-
-    def update(self, p, grad, state:dict, **hp): raise NotImplementedError
-    def __repr__(self): return f"{type(self).__name__}({', '.join(f'{k}={v}' for k, v in self.param_groups[0].items() if k != 'params')})"
-
-# %% ../nbs/02_sgd.ipynb #0dc5997c
-class SGD_Optim(Optim):
-    "Plain SGD, the book's: p <- p - lr * grad."
-    def __init__(self, params, lr:float): super().__init__(params, lr=lr)
-    def update(self, p, grad, state, lr): p -= grad*lr
+            if p.grad is not None: p.data -= p.grad.data*self.lr
+    def zero_grad(self, *args, **kwargs):
+        for p in self.params: p.grad = None
+    def __repr__(self): return f"SGD_Optim(lr={self.lr}, {len(self.params)} tensors)"
 
 # %% ../nbs/02_sgd.ipynb #a9399831
 def train_epoch(model, dl, opt, loss_func=mnist_loss, epoch:int=0) -> float:
@@ -166,6 +131,29 @@ def validate_epoch_book(model, dl, metric=batch_accuracy) -> float:
     "The book's figure: the mean of the per-batch metrics, rounded to 4 places."
     return round(torch.stack([metric(model(xb), yb) for xb, yb in dl]).mean().item(), 4)
 
+# %% ../nbs/02_sgd.ipynb #34d012cd
+class Loaders(NamedTuple):
+    "A training and a validation loader: what a `Learner` (ours and fastai's) reads as `dls.train`, `dls.valid`."
+    train: object
+    valid: object
+
+class TensorLoader:
+    "Batches `(x[i], y[i])` of `bs` rows, in order or reshuffled every epoch from `seed`."
+    def __init__(self, x, y, # inputs and targets, one row per sample
+                 bs:int=256, # batch size
+                 shuffle:bool=False, # draw a new order at the start of every pass
+                 seed:int|torch.Generator=0 # seed of the orders, or a generator to draw them from
+                ):
+        if len(x) != len(y): raise ValueError(f"TensorLoader: x has {len(x)} rows but y has {len(y)}")
+        self.x, self.y, self.bs, self.shuffle = x, y, check_int('bs', bs, owner='TensorLoader'), shuffle
+        self.gen = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
+    def __len__(self): return (len(self.x) + self.bs - 1)//self.bs
+    def __iter__(self):
+        idx = torch.randperm(len(self.x), generator=self.gen) if self.shuffle else None
+        for i in range(0, len(self.x), self.bs):
+            if idx is None: yield self.x[i:i + self.bs], self.y[i:i + self.bs]
+            else: j = idx[i:i + self.bs]; yield self.x[j], self.y[j]
+
 # %% ../nbs/02_sgd.ipynb #0abbf570
 def batches(x, y, bs:int=256) -> list:
     "`(xb, yb)` pairs of consecutive slices: the batches of an unshuffled DataLoader, without per-sample work."
@@ -190,24 +178,26 @@ def check_epoch(model, epoch:int, before:list, valid_loss:float|None=None, lr=No
                                  f"the predictions are so large that the sigmoid is flat) or too small to change a float. {fix}, or check the model.")
 
 def train_model(model, # the model to train, in place
-                dls, # a pair (training batches, validation batches) of `(xb, yb)` iterables
+                dls, # `.train` and `.valid` iterables of `(xb, yb)` batches: `Loaders`, or fastai's `DataLoaders`
                 epochs:int,
                 lr:float=1.0, # learning rate
                 opt_func=SGD_Optim, # `opt_func(params, lr=...)`
                 loss_func=mnist_loss,
-                metric=batch_accuracy # averaged over the validation set, batches weighted by size
+                metric=batch_accuracy, # averaged over the validation set, batches weighted by size
+                after_epoch:Callable|None=None # called as `after_epoch(model)` after each epoch
                ) -> pd.DataFrame:
-    "Train `model` on `dls[0]`, validate on `dls[1]` after each epoch; return the history (train_loss, valid_loss, accuracy)."
+    "Train `model` on `dls.train`, validate on `dls.valid` after each epoch; return the history (train_loss, valid_loss, accuracy)."
     epochs = check_int('epochs', epochs, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
     for epoch in range(epochs):
         before = [p.detach().clone() for p in model.parameters()]
         model.train()
-        trn_loss = train_epoch(model, dls[0], opt, loss_func, epoch)
+        trn_loss = train_epoch(model, dls.train, opt, loss_func, epoch)
         model.eval()
-        rows.append(dict(epoch=epoch, train_loss=trn_loss, valid_loss=_weighted_mean(model, dls[1], loss_func),
-                         accuracy=validate_epoch(model, dls[1], metric)))
+        rows.append(dict(epoch=epoch, train_loss=trn_loss, valid_loss=_weighted_mean(model, dls.valid, loss_func),
+                         accuracy=validate_epoch(model, dls.valid, metric)))
         check_epoch(model, epoch, before, rows[-1]['valid_loss'], lr)
+        if after_epoch is not None: after_epoch(model)
     return pd.DataFrame(rows).set_index('epoch')
 
 # %% ../nbs/02_sgd.ipynb #a4c86f33
@@ -220,3 +210,13 @@ def plot_history(hist:pd.DataFrame, title:str=''):
     for a in (a0, a1): a.set_xlabel('epoch'); a.grid(alpha=.3)
     fig.suptitle(title); fig.tight_layout()
     return fig
+
+# %% ../nbs/02_sgd.ipynb #0c1fc466
+def __getattr__(name):
+    "Names that moved out of this module: `Optim`, the general optimizer base, is in `mnist37.optimizers` (07_optimizers)."
+    if name == 'Optim':
+        import warnings
+        warnings.warn("mnist37.sgd.Optim moved to mnist37.optimizers.Optim", DeprecationWarning, stacklevel=2)
+        from mnist37.optimizers import Optim
+        return Optim
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
