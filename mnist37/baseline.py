@@ -25,7 +25,10 @@ def rmse_distance(a, b):
     return ((a - b)**2).mean((-1, -2)).sqrt()
 
 # %% ../nbs/01_baseline.ipynb #1e52d30c
-def is_3(x, mean3, mean7, dist=mnist_distance):
+def is_3(x, # one image (28, 28) or a stack of them (n, 28, 28)
+         mean3, mean7, # the average 3 and the average 7
+         dist=mnist_distance # the distance: `mnist_distance` (L1) or `rmse_distance` (L2)
+        ):
     "True where image `x` is closer to the average 3 than to the average 7."
     return dist(x, mean3) < dist(x, mean7)
 

@@ -14,7 +14,7 @@ from fastai.optimizer import SGD
 from .data import MnistSample, load_mnist_sample, get_dls
 from .checks import check_int
 from .sgd import ARCHS, make_model  # noqa: F401 (they lived here before 02_sgd took the models)
-from .sgd import SGD_Optim, mnist_loss, batch_accuracy, train_model, max_param_diff
+from .sgd import SGD_Optim, mnist_loss, batch_accuracy, train_model, max_param_diff, panels
 
 # %% auto #0
 __all__ = ['ParamHistory', 'fastai_opt', 'fit_learner', 'compare_with_learner', 'plot_comparison', 'fit_hand']
@@ -77,15 +77,10 @@ def compare_with_learner(epochs:int=10,
 # %% ../nbs/03_compare.ipynb #446e1c86
 def plot_comparison(res:pd.DataFrame, title:str=''):
     "Both accuracy curves (left) and the parameter difference (right) per epoch; return the figure."
-    import matplotlib.pyplot as plt
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(10, 3.2))
+    fig, (a0, a1) = panels(('valid accuracy', 'max |p_hand - p_learner|'), title=title)
     a0.plot(res.index, res.hand_accuracy, 'o-', label='hand-written loop + SGD_Optim')
-    a0.plot(res.index, res.learner_accuracy, 'x--', ms=9, label='Learner.fit(opt_func=SGD)')
-    a0.set_ylabel('valid accuracy'); a0.legend()
+    a0.plot(res.index, res.learner_accuracy, 'x--', ms=9, label='Learner.fit(opt_func=SGD)'); a0.legend()
     a1.plot(res.index, res.max_abs_param_diff, 'o-', color='C3')
-    a1.set_ylabel('max |p_hand - p_learner|')
-    for a in (a0, a1): a.set_xlabel('epoch'); a.grid(alpha=.3)
-    fig.suptitle(title); fig.tight_layout()
     return fig
 
 # %% ../nbs/03_compare.ipynb #49d51ea5

@@ -38,7 +38,7 @@ def load_mnist(path=None, # an extracted mnist_png folder (default: `untar_data(
     "The full MNIST: 60,000 training and 10,000 test images (`valid`), files sorted by name in each digit's folder, digits in order."
     px = _load_pixels(mnist_path(path), cache, MNIST_SPLITS, DIGITS)
     def split(s):
-        x = torch.cat([px[f'{s}/{d}'] for d in DIGITS]).view(-1, 28*28).float()/255
+        x = torch.cat([px[f'{s}/{d}'] for d in DIGITS]).view(-1, 28*28).float().div_(255)   # in place: one 188 MB copy less
         y = torch.cat([torch.full((len(px[f'{s}/{d}']),), i, dtype=torch.int64) for i, d in enumerate(DIGITS)])
         return x, y
     return Mnist(*split('training'), *split('testing'))

@@ -96,7 +96,11 @@ class ArchiveIndex(NamedTuple):
     top: str
     members: list
 
-def read_archive(archive, max_members:int=200_000, max_bytes:int=2**31, max_ratio:float=100.) -> ArchiveIndex:
+def read_archive(archive, # path of a .tgz/.tar archive
+                 max_members:int=200_000, # refuse archives with more members
+                 max_bytes:int=2**31, # refuse archives declaring more bytes in all
+                 max_ratio:float=100. # refuse archives declaring more than this times their own size
+                ) -> ArchiveIndex:
     "Check every member of tar `archive` and its whole stream; return its top folder and members, or raise `ValueError`."
     archive = Path(archive)
     if not archive.is_file(): raise FileNotFoundError(f"No archive at {archive.resolve()}: pass the path of a .tgz such as mnist_sample.tgz")
@@ -164,7 +168,12 @@ class Installed(NamedTuple):
     path: Path
     extracted: bool
 
-def install(archive, dest=None, overwrite:bool=False, sha256:str|None=None, **limits) -> Installed:
+def install(archive, # path of the archive
+            dest=None, # the folder to extract into (default: fastai's data folder)
+            overwrite:bool=False, # replace an already installed folder
+            sha256:str|None=None, # the expected checksum (default: the known one for a known archive)
+            **limits # `read_archive`'s limits
+           ) -> Installed:
     "`install_archive`, also saying whether the folder was extracted now or already there."
     archive = Path(archive)
     idx = read_archive(archive, **limits)

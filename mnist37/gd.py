@@ -31,7 +31,10 @@ def gd(grad:Callable, # the derivative f'(x)
     return trace(lambda x: x - eta*grad(x), float(x0), steps)
 
 # %% ../nbs/05_gd.ipynb #15db542e
-def show_trace(f:Callable, trace:list, ax=None, title:str=''):
+def show_trace(f:Callable, # the function, drawn over the range of the trace
+               trace:list, # the points visited, from `gd` or `newton`
+               ax=None, # axes to draw on (default: a new figure)
+               title:str=''):
     "Draw `f` over the range of `trace` and the trace on it; return the axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(3.5, 2.5))
@@ -79,7 +82,10 @@ def gd_step_2d(grad:Callable, eta:float) -> Callable:
         return (x1 - eta*g1, x2 - eta*g2)
     return step
 
-def show_trace_2d(f:Callable, results:list, ax=None, title:str=''):
+def show_trace_2d(f:Callable, # f(x1, x2), drawn as contours
+                  results:list, # the (x1, x2) points visited, from `train_2d`
+                  ax=None, # axes to draw on (default: a new figure)
+                  title:str=''):
     "Draw the path `results` over the contours of `f(x1, x2)`; return the axes."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(3.5, 2.5))

@@ -15,14 +15,18 @@ from torch import nn
 from .checks import check_finite, check_int, check_positive
 from .external import sha256_file
 from .learner import Callback, Learner, Recorder
-from .sgd import Loaders, SGD_Optim, TensorLoader, seeded
+from .sgd import Loaders, SGD_Optim, TensorLoader, panels, seeded
 
 # %% auto #0
 __all__ = ['AIRFOIL_SHA256', 'RUNS', 'gd_vs_sgd_by_hand', 'with_bias', 'fit_line', 'airfoil_path', 'load_airfoil', 'squared_loss',
            'airfoil_floor', 'LinReg', 'SampleLoss', 'train_linreg', 'compare_batch_sizes', 'plot_batch_sizes']
 
 # %% ../nbs/06_minibatch.ipynb #365c67c5
-def gd_vs_sgd_by_hand(epochs:int=100, lr:float=0.01, w:float=1.0, xs=(1., 2., 3.), ys=(2., 4., 6.)) -> pd.DataFrame:
+def gd_vs_sgd_by_hand(epochs:int=100,
+                      lr:float=0.01, # learning rate of both
+                      w:float=1.0, # the starting weight
+                      xs=(1., 2., 3.), ys=(2., 4., 6.) # the data: y = 2x
+                     ) -> pd.DataFrame:
     "Fit y = w*x by full-batch GD and by per-sample SGD with hand-derived gradients; w and MSE after each epoch."
     mse = lambda w: sum((x*w - y)**2 for x, y in zip(xs, ys))/len(xs)
     w_gd = w_sgd = float(w)
@@ -158,7 +162,10 @@ def train_linreg(features, # (n, d) inputs
 RUNS = {'GD (bs=1500)': (1500, 1., 10), 'SGD (bs=1)': (1, 0.005, 2),
         'minibatch (bs=10)': (10, 0.05, 2), 'minibatch (bs=100)': (100, 0.4, 2)}
 
-def compare_batch_sizes(features, labels, seed:int=0, runs:dict=RUNS) -> tuple:
+def compare_batch_sizes(features, labels, # the airfoil data, from `load_airfoil`
+                        seed:int=0, # seed of every run's weights and orders
+                        runs:dict=RUNS # name -> (batch size, lr, epochs)
+                       ) -> tuple:
     "Train each `name: (bs, lr, epochs)` of `runs` from `seed`; return the curves and a summary table."
     curves, rows = {}, []
     train_linreg(features, labels, len(features), 0.1, 1, seed)   # warm-up: the first autograd calls pay one-time setup
@@ -171,14 +178,12 @@ def compare_batch_sizes(features, labels, seed:int=0, runs:dict=RUNS) -> tuple:
 # %% ../nbs/06_minibatch.ipynb #f8ac8f88
 def plot_batch_sizes(curves:dict, floor:float|None=None):
     "Loss against epochs (left) and against training time (right) for each run; return the figure."
-    import matplotlib.pyplot as plt
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(11, 3.5))
+    fig, (a0, a1) = panels(('loss', 'loss'), ('epoch', 'training time (s), log scale'), figsize=(11, 3.5))
     for name, c in curves.items():
         a0.plot(c.epoch, c.loss, label=name)
         a1.plot(c.seconds[1:], c.loss[1:], label=name)   # from the first update: time 0 has no place on a log axis
-    for ax, xl in ((a0, 'epoch'), (a1, 'training time (s), log scale')):
+    for ax in (a0, a1):
         if floor is not None: ax.axhline(floor, color='k', ls=':', label='least-squares floor')
-        ax.set_xlabel(xl); ax.set_ylabel('loss'); ax.set_yscale('log'); ax.grid(alpha=.3)
+        ax.set_yscale('log')
     a1.set_xscale('log'); a0.legend()
-    fig.tight_layout()
     return fig

@@ -168,7 +168,13 @@ def _random_problem(seed:int, steps:int, dtype):
     def loss(ps, t): return ((torch.tanh(x[t]@ps[0] + ps[1])@ps[2] + ps[3] - y[t])**2).mean()
     return params, loss
 
-def max_diff_vs_torch(ours, theirs, lr:float, steps:int=200, seed:int=0, dtype=torch.float64) -> float:
+def max_diff_vs_torch(ours, # a hand-written optimizer: `ours(params, lr=...)`
+                      theirs, # its `torch.optim` counterpart, called alike
+                      lr:float, # learning rate of both
+                      steps:int=200, # steps, each on its own random minibatch
+                      seed:int=0, # seed of the problem: weights and minibatches
+                      dtype=torch.float64
+                     ) -> float:
     "Largest |p_ours - p_torch| after `steps` steps of both optimizers from the same start on the same batches."
     init, loss = _random_problem(seed, steps, dtype)
     runs = []
@@ -183,7 +189,11 @@ def max_diff_vs_torch(ours, theirs, lr:float, steps:int=200, seed:int=0, dtype=t
     return max_param_diff(*runs)
 
 # %% ../nbs/07_optimizers.ipynb #8834f3f9
-def optimizer_trace_2d(opt_func, grad, steps:int=20, x0:tuple=(-5., -2.)) -> list:
+def optimizer_trace_2d(opt_func, # `opt_func([x])` -> an optimizer of one 2-element tensor
+                       grad, # the gradient, (x1, x2) -> (g1, g2)
+                       steps:int=20,
+                       x0:tuple=(-5., -2.) # the starting point
+                      ) -> list:
     "The path of a hand-written optimizer on a 2-D function with gradient `grad(x1, x2)`, in float64."
     x = torch.tensor(x0, dtype=torch.float64, requires_grad=True)
     opt = opt_func([x])
@@ -255,7 +265,12 @@ AIRFOIL_OPTS = {'SGD': (SGD_Optim, 0.05), 'Momentum': (partial(Momentum, momentu
                 'RMSProp': (partial(RMSProp, alpha=0.9), 0.01), 'Adadelta': (partial(Adadelta, rho=0.9), 1.0),
                 'Adam': (Adam, 0.01)}
 
-def compare_on_airfoil(features, labels, bs:int=10, epochs:int=2, seed:int=0, opts:dict=AIRFOIL_OPTS) -> dict:
+def compare_on_airfoil(features, labels, # the airfoil data, from `load_airfoil`
+                       bs:int=10, # batch size
+                       epochs:int=2,
+                       seed:int=0, # seed of the weights and the orders, the same for every optimizer
+                       opts:dict=AIRFOIL_OPTS # name -> (optimizer class, lr)
+                      ) -> dict:
     "Loss curves (every 100 samples) of each optimizer on the airfoil linear regression, same seed and batches."
     from mnist37.minibatch import train_linreg
     return {k: train_linreg(features, labels, bs, lr, epochs, seed, opt=o) for k, (o, lr) in opts.items()}

@@ -16,7 +16,7 @@ from .checks import check_int, check_positive
 # %% auto #0
 __all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'simple_net', 'make_model', 'mnist_loss', 'batch_accuracy',
            'calc_grad', 'SGD_Optim', 'train_epoch', 'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader',
-           'batches', 'max_param_diff', 'check_epoch', 'train_model', 'plot_history']
+           'batches', 'max_param_diff', 'check_epoch', 'train_model', 'panels', 'plot_history']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -101,7 +101,12 @@ class SGD_Optim:
     def __repr__(self): return f"SGD_Optim(lr={self.lr}, {len(self.params)} tensors)"
 
 # %% ../nbs/02_sgd.ipynb #a9399831
-def train_epoch(model, dl, opt, loss_func=mnist_loss, epoch:int=0) -> float:
+def train_epoch(model, # the model to train, in place
+                dl, # an iterable of `(xb, yb)` batches
+                opt, # an optimizer with `step` and `zero_grad`
+                loss_func=mnist_loss,
+                epoch:int=0 # the epoch's number, for the error message
+               ) -> float:
     "One pass over the `(xb, yb)` batches of `dl`: loss, gradients, `opt.step()`, `opt.zero_grad()`; return the mean loss."
     tot, n = 0., 0
     for i, (xb, yb) in enumerate(dl):
@@ -166,7 +171,12 @@ def max_param_diff(ps, qs) -> float:
     return max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
 
 # %% ../nbs/02_sgd.ipynb #6ac96899
-def check_epoch(model, epoch:int, before:list, valid_loss:float|None=None, lr=None):
+def check_epoch(model, # the model after the epoch
+                epoch:int, # the epoch's number, for the message
+                before:list, # copies of the parameters from the epoch's start
+                valid_loss:float|None=None, # the epoch's validation loss, if known
+                lr=None # the learning rate, for the message
+               ):
     "Fail when epoch `epoch` left a parameter or the validation loss non-finite, or changed no parameter at all (`before`: copies from its start)."
     fix = f"Lower the learning rate (lr={lr})" if lr is not None else "Lower the learning rate"
     for name, p in model.named_parameters():
@@ -201,14 +211,24 @@ def train_model(model, # the model to train, in place
     return pd.DataFrame(rows).set_index('epoch')
 
 # %% ../nbs/02_sgd.ipynb #a4c86f33
+def panels(ylabels:tuple, # one y label per panel
+           xlabels='epoch', # an x label for every panel, or one per panel
+           title:str='',
+           figsize:tuple=(10, 3.2)
+          ) -> tuple:
+    "A row of labelled, gridded axes, laid out when drawn: the side-by-side pictures of the notebooks. Return (figure, axes)."
+    import matplotlib.pyplot as plt
+    fig, axs = plt.subplots(1, len(ylabels), figsize=figsize, layout='tight', squeeze=False)
+    xlabels = [xlabels]*len(ylabels) if isinstance(xlabels, str) else xlabels
+    for ax, xl, yl in zip(axs[0], xlabels, ylabels): ax.set_xlabel(xl); ax.set_ylabel(yl); ax.grid(alpha=.3)
+    if title: fig.suptitle(title)
+    return fig, axs[0]
+
 def plot_history(hist:pd.DataFrame, title:str=''):
     "Loss (left) and accuracy (right) per epoch from `train_model`'s history; return the figure."
-    import matplotlib.pyplot as plt
-    fig, (a0, a1) = plt.subplots(1, 2, figsize=(9, 3))
-    hist[['train_loss', 'valid_loss']].plot(ax=a0, marker='.'); a0.set_ylabel('loss')
-    hist['accuracy'].plot(ax=a1, marker='.', color='C2'); a1.set_ylabel('valid accuracy')
-    for a in (a0, a1): a.set_xlabel('epoch'); a.grid(alpha=.3)
-    fig.suptitle(title); fig.tight_layout()
+    fig, (a0, a1) = panels(('loss', 'valid accuracy'), title=title, figsize=(9, 3))
+    for col in ('train_loss', 'valid_loss'): a0.plot(hist.index, hist[col], '.-', label=col)
+    a1.plot(hist.index, hist.accuracy, '.-', color='C2'); a0.legend()
     return fig
 
 # %% ../nbs/02_sgd.ipynb #0c1fc466

@@ -13,7 +13,10 @@ from PIL import Image
 __all__ = ['make_tar', 'digit_png', 'fake_mnist']
 
 # %% ../nbs/97_test_utils.ipynb #2446e79a
-def make_tar(path, members, mode:str='w:gz'):
+def make_tar(path, # where to write the archive
+             members, # (name, data) pairs: bytes for a file, None for a folder, ('sym'|'lnk', target) for a link
+             mode:str='w:gz' # `tarfile.open`'s mode
+            ):
     "Write a tar archive at `path` (gzip by default) from `(name, bytes | None | ('sym'|'lnk', target))` pairs; return `path`."
     with tarfile.open(path, mode) as tf:
         for name, data in members:
@@ -33,7 +36,11 @@ def digit_png(value:int=0, size=(28, 28), mode:str='L') -> Image.Image:
     "A one-colour image: a stand-in for an MNIST digit (28x28 grayscale unless told otherwise)."
     return Image.new(mode, size, value)
 
-def fake_mnist(root, splits=('train', 'valid'), classes=('3', '7'), n:int=3):
+def fake_mnist(root, # the folder to create
+               splits=('train', 'valid'),
+               classes=('3', '7'), # one sub-folder of PNGs per class
+               n:int=3 # images per class and split
+              ):
     "A tiny MNIST-shaped folder `root/split/class/i.png`; image `i` is filled with `10*i`. Return `root`."
     root = Path(root)
     for s in splits:
