@@ -8,7 +8,7 @@ Cells flagged with one of settings.ini's tst_flags (`#| slow`, `#| notest`) or w
 skipped, as nbdev_test skips them; in --save mode they keep their stored outputs. Exits 1 naming every
 notebook that raised, with the cell and the error.
 """
-import configparser, json, re, sys, time
+import configparser, re, sys, time
 from pathlib import Path
 
 import nbformat

@@ -1,6 +1,6 @@
 """Full MNIST: loading, and ms per epoch of three training loops on the same model and batches, side by side in one run.
 
-Run: python benchmarks/bench_mnist.py [--epochs 3] [--repeat 3] [--arch linear|mlp]
+Run: python benchmarks/bench_mnist.py [--epochs 3] [--repeat 3] [--arch linear|mlp|cnn]
 
 - first load: decoding the 70,000 PNGs (`load_mnist(cache=False)`); cached load: `load_mnist()` from the pixel cache
 - bare loop: forward, `cross_entropy`, backward, `SGD_Optim.step`, `zero_grad` over the batches, and a validation pass
@@ -28,7 +28,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--epochs', type=int, default=3)
     ap.add_argument('--repeat', type=int, default=3)
-    ap.add_argument('--arch', default='linear', choices=['linear', 'mlp'])
+    ap.add_argument('--arch', default='linear', choices=['linear', 'mlp', 'cnn'])
     a = ap.parse_args()
     first = timed(lambda: load_mnist(cache=False))
     load_mnist()   # make sure the cache exists

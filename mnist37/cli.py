@@ -99,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(func=_compare)
     s = sub.add_parser('train', help="train with the from-scratch Learner on 3s and 7s or on all ten digits")
     s.add_argument('--dataset', default='sample', choices=['sample', 'full'], help='sample: MNIST_SAMPLE (3 vs 7); full: MNIST (0-9)')
-    s.add_argument('--arch', default=None, help='sample: linear, linear1, simple_net; full: linear, mlp (default: linear)')
+    s.add_argument('--arch', default=None, help='sample: linear, linear1, simple_net; full: linear, mlp, cnn (default: linear)')
     s.add_argument('--epochs', type=int, default=5)
     s.add_argument('--lr', type=float, default=None, help='learning rate (default: 1 for sample, 0.1 for full)')
     s.add_argument('--opt', default='sgd', choices=list(OPTS), help='the optimizer, from 02_sgd and 07_optimizers')

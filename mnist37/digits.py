@@ -9,7 +9,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .checks import check_finite, check_int
+from .checks import check_finite
 from .data import _load_pixels, data_path
 from .sgd import Loaders, TensorLoader, seeded
 
@@ -98,11 +98,21 @@ def get_mnist_dls(data:Mnist,
             raise ValueError(f"get_mnist_dls: {name}_y must be the digits 0-9 as int64 of shape (n,), got {y.dtype} of shape {tuple(y.shape)}")
     return Loaders(TensorLoader(data.train_x, data.train_y, bs, shuffle, seed), TensorLoader(data.valid_x, data.valid_y, valid_bs))
 
-DIGIT_ARCHS = {'linear': lambda: nn.Linear(28*28, 10),
-               'mlp': lambda: nn.Sequential(nn.Linear(28*28, 256), nn.ReLU(), nn.Linear(256, 10))}
+def _cnn() -> nn.Sequential:
+    "A small convolutional net: two 3x3 convolutions (32 and 64 channels), each with ReLU and 2x2 max pooling, then 3136 -> 128 -> 10."
+    return nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
+                         nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(64*7*7, 128), nn.ReLU(), nn.Linear(128, 10))
 
-def digits_model(arch:str='linear', seed:int=42) -> nn.Module:
-    "A fresh 10-class model by name (`linear`: 784 -> 10, `mlp`: 784 -> 256 -> ReLU -> 10), initialised from `seed`."
+DIGIT_ARCHS = {'linear': lambda: nn.Linear(28*28, 10),
+               'mlp': lambda: nn.Sequential(nn.Linear(28*28, 256), nn.ReLU(), nn.Linear(256, 10)),
+               'cnn': _cnn}
+
+def digits_model(arch:str='linear', # a name from `DIGIT_ARCHS`
+                 seed:int=42 # seed of the initial weights
+                ) -> nn.Module:
+    "A fresh 10-class model by name (`linear`: 784 -> 10, `mlp`: 784 -> 256 -> ReLU -> 10, `cnn`: a small convolutional net), initialised from `seed`."
     if arch not in DIGIT_ARCHS: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(DIGIT_ARCHS)}")
     return seeded(DIGIT_ARCHS[arch], seed)
 

@@ -208,7 +208,8 @@ class ProgressCB(Callback):
     order = 10
     def before_fit(self):
         from fastprogress.fastprogress import master_bar
-        self.mbar = master_bar(range(self.learn.n_epochs)); self.mbar.on_iter_begin()
+        self.mbar = master_bar(range(self.learn.n_epochs))
+        self.mbar.update(0)   # fastprogress opens its one display at the first update (calling on_iter_begin too opened a second)
         rec = self.learn.recorder
         if rec is not None: self.mbar.write(['epoch', *rec.names, 'time'], table=True)
     def _bar(self):
