@@ -94,9 +94,11 @@ class SGD_Optim:
         if bad := [p for p in self.params if not isinstance(p, torch.Tensor)]:
             raise TypeError(f"SGD_Optim: parameters must be tensors, got {type(bad[0]).__name__} {bad[0]!r:.60}; pass model.parameters()")
     def step(self, *args, **kwargs):
+        "p <- p - lr*grad for every parameter that has a gradient (torch's extra arguments, such as a closure, are ignored)."
         for p in self.params:
             if p.grad is not None: p.data -= p.grad.data*self.lr
     def zero_grad(self, *args, **kwargs):
+        "Forget the gradients: `backward` adds to them."
         for p in self.params: p.grad = None
     def __repr__(self): return f"SGD_Optim(lr={self.lr}, {len(self.params)} tensors)"
 
