@@ -14,7 +14,7 @@ from fastai.optimizer import SGD
 from .data import MnistSample, load_mnist_sample, get_dls
 from .checks import check_int
 from .sgd import ARCHS, make_model  # noqa: F401 (they lived here before 02_sgd took the models)
-from .sgd import SGD_Optim, mnist_loss, batch_accuracy, train_model, max_param_diff, panels
+from .sgd import SGD_Optim, mnist_loss, batch_accuracy, train_model, max_param_diff, panels, param_copies
 
 # %% auto #0
 __all__ = ['ParamHistory', 'fastai_opt', 'fit_learner', 'compare_with_learner', 'plot_comparison', 'fit_hand']
@@ -24,7 +24,7 @@ class ParamHistory(Callback):
     "Keep a copy of the model's parameters after every epoch in `self.params`."
     order = 90
     def before_fit(self): self.params = []
-    def after_epoch(self): self.params.append([p.detach().clone() for p in self.learn.model.parameters()])
+    def after_epoch(self): self.params.append(param_copies(self.learn.model))
 
 # %% ../nbs/03_compare.ipynb #3a4ad6e4
 def fastai_opt(opt_cls, **hypers):
@@ -69,7 +69,7 @@ def compare_with_learner(epochs:int=10,
     twin, hand_params = copy.deepcopy(model), []
     # Two loaders built alike: with shuffle=True both draw the same order from `seed`.
     hand = train_model(model, get_dls(data, bs, shuffle, seed), epochs, lr,
-                       after_epoch=lambda m: hand_params.append([p.detach().clone() for p in m.parameters()]))
+                       after_epoch=lambda m: hand_params.append(param_copies(m)))
     fai, fai_params = fit_learner(twin, get_dls(data, bs, shuffle, seed), epochs, lr, progress=progress)
     return pd.DataFrame({'hand_accuracy': hand.accuracy.tolist(), 'learner_accuracy': fai.batch_accuracy.tolist(),
                          'max_abs_param_diff': [max_param_diff(p, q) for p, q in zip(hand_params, fai_params, strict=True)]}).rename_axis('epoch')
@@ -88,5 +88,5 @@ def fit_hand(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=SGD
     "Deprecated: `02_sgd`'s `train_model` with `after_epoch` is the hand-written loop. Per-epoch accuracies and parameter copies, as before."
     warnings.warn("mnist37.compare.fit_hand is deprecated: use mnist37.sgd.train_model(..., after_epoch=...)", DeprecationWarning, stacklevel=2)
     params = []
-    hist = train_model(model, dls, epochs, lr, opt_func, after_epoch=lambda m: params.append([p.detach().clone() for p in m.parameters()]))
+    hist = train_model(model, dls, epochs, lr, opt_func, after_epoch=lambda m: params.append(param_copies(m)))
     return hist.accuracy.tolist(), params

@@ -11,7 +11,7 @@ from torch import nn
 
 from .checks import check_finite
 from .data import _load_pixels, data_path
-from .sgd import Loaders, TensorLoader, seeded
+from .sgd import Loaders, TensorLoader, make_model
 
 # %% auto #0
 __all__ = ['MNIST_SPLITS', 'DIGITS', 'DIGIT_ARCHS', 'Mnist', 'mnist_path', 'load_mnist', 'softmax_naive', 'logsumexp',
@@ -113,8 +113,7 @@ def digits_model(arch:str='linear', # a name from `DIGIT_ARCHS`
                  seed:int=42 # seed of the initial weights
                 ) -> nn.Module:
     "A fresh 10-class model by name (`linear`: 784 -> 10, `mlp`: 784 -> 256 -> ReLU -> 10, `cnn`: a small convolutional net), initialised from `seed`."
-    if arch not in DIGIT_ARCHS: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(DIGIT_ARCHS)}")
-    return seeded(DIGIT_ARCHS[arch], seed)
+    return make_model(arch, seed, DIGIT_ARCHS)
 
 # %% ../nbs/03b_digits.ipynb #223cd1d0
 @torch.no_grad()

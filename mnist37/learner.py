@@ -12,7 +12,7 @@ import torch
 
 from .checks import check_int, check_positive
 from .sgd import Loaders  # noqa: F401 (it lived here before 02_sgd took the loaders)
-from .sgd import SGD_Optim, check_epoch, max_param_diff
+from .sgd import SGD_Optim, check_epoch, max_param_diff, param_copies
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback', 'Learner',
@@ -122,10 +122,9 @@ class Learner:
                 except CancelBatchException: self('after_cancel_batch')
 
     def _set_lr(self, lr):
-        if isinstance(getattr(type(self.opt), 'lr', None), property) or not hasattr(self.opt, 'param_groups'):
-            self.opt.lr = lr                                        # ours (02's attribute, 07's checked property)
-        else:
-            for g in self.opt.param_groups: g['lr'] = lr           # torch.optim
+        if hasattr(self.opt, 'param_groups'):                       # torch.optim's and 07's
+            for g in self.opt.param_groups: g['lr'] = lr
+        else: self.opt.lr = lr                                      # 02's SGD_Optim
 
     def fit(self, epochs:int, lr:float, cbs=()):
         "Train for `epochs` epochs at learning rate `lr`, validating after each; `cbs` are added for this fit only."
@@ -138,7 +137,7 @@ class Learner:
             self._set_lr(lr)
             with self._stage('fit', CancelFitException):
                 for self.epoch in range(epochs):
-                    before = [p.detach().clone() for p in self.model.parameters()]
+                    before = param_copies(self.model)
                     with self._stage('epoch', CancelEpochException):
                         self._one_epoch(True)
                         self._check_losses()
@@ -154,18 +153,17 @@ class Recorder(Callback):
     "Training loss per batch, smoothed (`losses`) and as computed (`raw_losses`), the `lrs`, and per epoch the training and validation losses and metrics (`values`)."
     order, beta = -10, 0.98
     def before_fit(self):
-        self._losses, self._raw, self.lrs, self.rows, self.count, self.smooth = [], [], [], [], 0, torch.tensor(0.)
+        self._smooth, self._raw, self.lrs, self.rows, self.smooth = [], [], [], [], torch.tensor(0.)
         self.names = ['train_loss', 'valid_loss'] + [getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics]
     def before_epoch(self): self.start = time.perf_counter()
     def after_batch(self):
         l = self.learn
         if l.training:
-            self.count += 1
             loss = l.loss.detach()
             loss = loss if loss.ndim == 0 else loss.mean()
             self._raw.append(loss)
             self.smooth = torch.lerp(loss, self.smooth, self.beta)
-            self._losses.append((self.smooth, self.count)); self.lrs.append(l.lr)   # debiased when read: no extra work per batch
+            self._smooth.append(self.smooth); self.lrs.append(l.lr)   # debiased when read: no extra work per batch
             return
         bs = len(l.yb)
         vals = [l.loss.detach().mean()] + [m(l.pred, l.yb) for m in l.metrics]
@@ -178,16 +176,16 @@ class Recorder(Callback):
         vals = [(t/self.n).item() for t in self.totals] if self.n else [float('nan')]*len(self.totals)
         if not math.isfinite(vals[0]): raise FloatingPointError(f"training diverged at epoch {self.learn.epoch}: the validation loss is {vals[0]}. "
                                                                f"Lower the learning rate (lr={self.learn.lr}) or check the data.")
-        self.rows.append([self.learn.epoch, self.loss_at(-1) if self._losses else float('nan'), *vals])
+        self.rows.append([self.learn.epoch, self.loss_at(-1) if self._smooth else float('nan'), *vals])
     def after_epoch(self): self.rows[-1].append(time.perf_counter() - self.start)
     def loss_at(self, i:int) -> float:
         "The smoothed, debiased training loss after batch `i` of the fit."
-        smooth, count = self._losses[i]
-        return (smooth/(1 - self.beta**count)).item()
+        t = range(1, len(self._smooth) + 1)[i]   # how many batches the average has seen
+        return (self._smooth[i]/(1 - self.beta**t)).item()
     @property
     def losses(self) -> list:
         "The smoothed training loss after every batch, as floats."
-        return [self.loss_at(i) for i in range(len(self._losses))]
+        return [self.loss_at(i) for i in range(len(self._smooth))]
     @property
     def raw_losses(self) -> list:
         "The training loss of every batch as computed, before its step, as floats."
@@ -238,7 +236,7 @@ class ParamsCB(Callback):
     "Keep a copy of the model's parameters after every epoch in `params`."
     order = 90
     def before_fit(self): self.params = []
-    def after_epoch(self): self.params.append([p.detach().clone() for p in self.learn.model.parameters()])
+    def after_epoch(self): self.params.append(param_copies(self.learn.model))
 
 def compare_with_fastai(model, # the initial model: each learner trains a copy
                         dls_factory, # `dls_factory()` builds each learner's `dls`, alike

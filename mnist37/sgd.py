@@ -16,7 +16,7 @@ from .checks import check_int, check_positive
 # %% auto #0
 __all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'simple_net', 'make_model', 'mnist_loss', 'batch_accuracy',
            'calc_grad', 'SGD_Optim', 'train_epoch', 'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader',
-           'batches', 'max_param_diff', 'check_epoch', 'train_model', 'panels', 'plot_history']
+           'batches', 'param_copies', 'max_param_diff', 'check_epoch', 'train_model', 'panels', 'plot_history']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -49,12 +49,13 @@ def simple_net(n_in:int=28*28, n_hidden:int=30) -> nn.Sequential:
 # %% ../nbs/02_sgd.ipynb #e9480b3e
 ARCHS = {'linear': lambda: nn.Linear(28*28, 1), 'linear1': Linear1, 'simple_net': simple_net}
 
-def make_model(arch:str='linear', # a name from `ARCHS`
-               seed:int=42 # seed of the initial weights
+def make_model(arch:str='linear', # a name from `archs`
+               seed:int=42, # seed of the initial weights
+               archs:dict=ARCHS # name -> function making the model (03b_digits has the ten-digit ones)
               ) -> nn.Module:
     "A fresh model by name (`linear`: the book's `nn.Linear(784, 1)`, `linear1`: `Linear1`, `simple_net`), initialised from `seed`."
-    if arch not in ARCHS: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(ARCHS)}")
-    return seeded(ARCHS[arch], seed)
+    if arch not in archs: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(archs)}")
+    return seeded(archs[arch], seed)
 
 # %% ../nbs/02_sgd.ipynb #ad90351b
 def _check_shapes(name, preds, targets):
@@ -164,10 +165,13 @@ class TensorLoader:
 # %% ../nbs/02_sgd.ipynb #0abbf570
 def batches(x, y, bs:int=256) -> list:
     "`(xb, yb)` pairs of consecutive slices: the batches of an unshuffled DataLoader, without per-sample work."
-    bs = check_int('bs', bs, owner='batches')
-    return list(zip(x.split(bs), y.split(bs)))
+    return list(TensorLoader(x, y, check_int('bs', bs, owner='batches')))
 
 # %% ../nbs/02_sgd.ipynb #cec8a206
+def param_copies(model) -> list:
+    "Detached copies of `model`'s parameters: a snapshot to compare with later."
+    return [p.detach().clone() for p in model.parameters()]
+
 def max_param_diff(ps, qs) -> float:
     "Largest absolute difference between two equally long lists of parameters."
     return max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
@@ -202,7 +206,7 @@ def train_model(model, # the model to train, in place
     epochs = check_int('epochs', epochs, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
     for epoch in range(epochs):
-        before = [p.detach().clone() for p in model.parameters()]
+        before = param_copies(model)
         model.train()
         trn_loss = train_epoch(model, dls.train, opt, loss_func, epoch)
         model.eval()
