@@ -4,19 +4,28 @@
 
 # %% ../nbs/98_external.ipynb #0f4e94ae
 from __future__ import annotations
-import bz2, contextlib, gzip, hashlib, lzma, os, shutil, tarfile, tempfile, zlib
+import bz2, configparser, contextlib, glob, gzip, hashlib, io, lzma, os, re, shutil, stat, tempfile, zlib
 from pathlib import Path
 from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', 'check_counts', 'ArchiveError', 'ArchiveIndex',
-           'read_archive', 'sha256_file', 'count_files', 'Installed', 'install', 'install_archive']
+__all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', 'check_counts', 'ArchiveError', 'Member',
+           'ArchiveIndex', 'read_archive', 'sha256_file', 'count_files', 'Installed', 'install', 'install_archive']
 
 # %% ../nbs/98_external.ipynb #ae963373
 def fastai_data_dir() -> Path:
-    "fastai's data folder: `$FASTAI_HOME/data` (default `~/.fastai/data`), as `untar_data` uses it."
-    from fastai.data.external import fastai_path
-    return Path(fastai_path('data'))
+    "fastai's data folder as `untar_data` finds it (`data` in `$FASTAI_HOME/config.ini`, default `~/.fastai/data`), read without writing."
+    home = Path(os.environ.get('FASTAI_HOME', '~/.fastai')).expanduser().absolute()
+    cfg, fix = home/'config.ini', "delete it (fastai writes a fresh one on its next run) or repair its `data = data` line"
+    if not cfg.exists(): return home/'data'       # fastai's default, which it writes into a new config.ini
+    p = configparser.ConfigParser()
+    try: p.read(cfg, encoding='utf8')
+    except (configparser.Error, UnicodeDecodeError, OSError) as e:
+        raise ValueError(f"fastai's config file {str(cfg)!r} is broken ({type(e).__name__}: {str(e).splitlines()[0]}): {fix}.") from None
+    if not p.get('DEFAULT', 'data', fallback=''):
+        raise ValueError(f"fastai's config file {str(cfg)!r} is empty or has no `data` entry (a full disk or two first runs at once "
+                         f"leave one like this): {fix}.")
+    return home/p.get('DEFAULT', 'data')
 
 # %% ../nbs/98_external.ipynb #23c30ee6
 class Known(NamedTuple):
@@ -54,83 +63,153 @@ def check_counts(path, found:dict, name:str):
                              f"Reinstall it: mnist37 install-data --overwrite <path of {name}.tgz>")
 
 # %% ../nbs/98_external.ipynb #81296922
-_OPENERS = {b'\x1f\x8b': gzip.open, b'BZh': bz2.open, b'\xfd7zXZ\x00': lzma.open}
+_OPENERS = {b'\x1f\x8b': lambda f: gzip.GzipFile(fileobj=f, mode='rb'), b'BZh': bz2.BZ2File, b'\xfd7zXZ\x00': lzma.LZMAFile}
+_PLAIN = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*')
+_MAX_NAME, _MAX_DEPTH, _MAX_TAIL = 255, 8, 64*1024
+_TYPES = {b'0': 'file', b'\0': 'file', b'5': 'folder', b'1': 'hard link', b'2': 'symbolic link', b'3': 'character device',
+          b'4': 'block device', b'6': 'FIFO', b'7': 'contiguous file', b'x': 'pax extended header', b'g': 'pax global header',
+          b'L': 'GNU long name', b'K': 'GNU long link name', b'S': 'GNU sparse file'}
+_SHAPE = "the archives this project knows hold only plain folders and files with short plain names (letters, digits, `_.+-`)"
 
 class ArchiveError(ValueError):
     "An archive that is refused: unsafe, damaged, or not in the shape of fastai's archives."
 
 def _bad(archive, what:str) -> ArchiveError:
-    return ArchiveError(f"Refusing {archive}: {what}. Use an intact fastai archive (one top folder of plain folders and files).")
+    return ArchiveError(f"Refusing {str(archive)!r}: {what}. Use an intact fastai archive (one top folder of plain folders and files).")
 
-def _check_member(m:tarfile.TarInfo, archive, seen:dict, parents:set) -> str:
-    "The top folder of member `m`, after checking its type and name against the members `seen` so far (name -> is_dir) and their `parents`."
-    parts = m.name.split('/')
+class Member(NamedTuple):
+    "One checked member of an archive: its name without a leading './', whether it is a folder, its size."
+    name: str
+    is_dir: bool
+    size: int
+
+class _Source:
+    "The archive's raw bytes, read from an open file and hashed as they go."
+    def __init__(self, f): self.f, self.h = f, hashlib.sha256()
+    def readable(self): return True
+    def read(self, n=-1):
+        b = self.f.read(n if n is not None and n >= 0 else 1 << 20)
+        self.h.update(b)
+        return b
+    def readinto(self, buf):
+        b = self.read(len(buf)); buf[:len(b)] = b; return len(b)
+
+def _octal(field:bytes, what:str, archive) -> int:
+    s = field.rstrip(b'\0 ').lstrip(b' ')
+    if not s or not all(48 <= c <= 55 for c in s): raise _bad(archive, f"a header has a corrupt {what} field {field!r}")
+    return int(s, 8)
+
+def _name(block:bytes, archive) -> str:
+    "The member name of header `block` (ustar prefix joined), checked to be short, shallow and plain."
+    raw = block[:100].split(b'\0', 1)[0]
+    if block[257:265] == b'ustar\x0000' and block[345]: raw = block[345:500].split(b'\0', 1)[0] + b'/' + raw
+    try: name = raw.decode('ascii')
+    except UnicodeDecodeError: raise _bad(archive, f"member name {raw[:80]!r} is not plain ASCII; {_SHAPE}") from None
+    parts = name.rstrip('/').split('/') if name != '/' else ['']
     if len(parts) > 1 and parts[0] == '.': parts = parts[1:]     # './top/...', as some tar programs write names
-    if m.issym() or m.islnk():
-        raise _bad(archive, f"member {m.name!r} is a {'symbolic' if m.issym() else 'hard'} link (to {m.linkname!r}); "
-                            "fastai's data archives hold no links, so no archive with links is extracted")
-    if not (m.isreg() or m.isdir()): raise _bad(archive, f"member {m.name!r} is not a plain file or folder")
-    if any(o in ('', '.', '..') for o in parts) or '\\' in m.name:   # '/etc/x', 'a/../b', 'a//b', 'a/.' (a folder's name for a file)
-        raise _bad(archive, f"member {m.name!r} is absolute or has an empty, '.' or '..' part")
-    name = '/'.join(parts)
-    if name in seen: raise _bad(archive, f"member {name!r} appears twice")
-    if m.isreg() and name in parents: raise _bad(archive, f"member {name!r} is a file, but other members lie inside it")
-    for i in range(1, len(parts)):
-        anc = '/'.join(parts[:i])
-        if seen.get(anc) is False: raise _bad(archive, f"member {name!r} lies inside the file {anc!r}")
-        parents.add(anc)
-    seen[name] = m.isdir()
-    return parts[0]
+    if any(o in ('', '.', '..') for o in parts): raise _bad(archive, f"member {name!r} is absolute or has an empty, '.' or '..' part")
+    if len(name) > _MAX_NAME or len(parts) > _MAX_DEPTH:
+        raise _bad(archive, f"member {name[:80]!r}… is longer than {_MAX_NAME} characters or deeper than {_MAX_DEPTH} folders; {_SHAPE}")
+    if not all(_PLAIN.fullmatch(o) for o in parts): raise _bad(archive, f"member {name!r} is not a plain name; {_SHAPE}")
+    return '/'.join(parts)
 
-def _check_stream(archive, end:int):
-    "Decompress `archive` to its end (the codec checks its CRC) and check the end-of-archive block at offset `end`."
-    with open(archive, 'rb') as f: magic = f.read(6)
-    opener = next((o for k, o in _OPENERS.items() if magic.startswith(k)), open)
-    tail, pos = b'', 0
+def _headers(tar, archive, budget:int, why:str, max_members:int):
+    "Yield `(Member, data_reader)` for each member of the uncompressed tar stream `tar`, checking each header before reading on."
+    n = total = 0
+    while True:
+        block = tar.read(512)
+        if n == 0 and len(block) < 512: raise _bad(archive, f"it is not a readable tar archive (shorter than one tar header)")
+        if len(block) < 512: raise _bad(archive, "the tar stream is truncated or a header is corrupt (no end-of-archive block after the last member)")
+        if not block.strip(b'\0'): break
+        if n == 0 and block[257:262] != b'ustar': raise _bad(archive, f"it is not a readable tar archive (no tar header at its start)")
+        if sum(block[:148]) + 8*32 + sum(block[156:]) != _octal(block[148:156], 'checksum', archive):
+            raise _bad(archive, "a header's checksum is wrong: the archive is corrupt")
+        kind = _TYPES.get(block[156:157], f'unknown type {block[156:157]!r}')
+        if kind not in ('file', 'folder') and not kind.endswith('link'):   # before its name is parsed: pax and GNU names are refused
+            raise _bad(archive, f"member {block[:100].split(bytes(1))[0][:80]!r} is a {kind}, not a plain file or folder; {_SHAPE}")
+        name = _name(block, archive)
+        if kind.endswith('link'):
+            raise _bad(archive, f"member {name!r} is a {kind} (to {block[157:257].split(bytes(1))[0].decode('latin-1')!r}); "
+                                "fastai's data archives hold no links, so no archive with links is extracted")
+        if block[124] & 0x80: raise _bad(archive, f"member {name!r} declares its size in base-256 (over 8 GB)")
+        size = _octal(block[124:136], 'size', archive) if kind == 'file' else 0
+        n, total = n + 1, total + size
+        if n > max_members: raise _bad(archive, f"it holds more than {max_members:,} members")
+        if total > budget: raise _bad(archive, f"its members declare {total:,} bytes or more, over the limit of {budget:,} bytes ({why})")
+        left = size + (-size % 512)
+        def data(left=left, size=size):
+            "The member's bytes in chunks; its padding is read and dropped."
+            got = 0
+            while got < left:
+                b = tar.read(min(1 << 20, left - got))
+                if not b: raise _bad(archive, "the tar stream is truncated (a member's data is cut short)")
+                yield b[:max(0, size - got)]; got += len(b)
+        yield Member(name, kind == 'folder', size), data
+    tail = tar.read(_MAX_TAIL + 1)   # the second end block and the padding to the record size: zeros, and not much of them
+    if len(tail) > _MAX_TAIL or tail.strip(b'\0'):
+        raise _bad(archive, f"it has data past its end-of-archive marker ({'more than ' if len(tail) > _MAX_TAIL else ''}"
+                            f"{min(len(tail), _MAX_TAIL):,} bytes)")
+
+def _members(f, archive, max_members:int, max_bytes:int, max_ratio:float):
+    "Yield `(Member, data)` of the archive open as binary file `f` (gzip, bzip2, xz or plain tar) from where `f` is now."
+    size = os.fstat(f.fileno()).st_size
+    src = _Source(f)
+    head = f.read(6); f.seek(-len(head), 1)
+    opener = next((o for k, o in _OPENERS.items() if head.startswith(k)), None)
+    tar = opener(src) if opener else src
+    budget = int(min(max_bytes, max_ratio*max(size, 1)))
     try:
-        with opener(archive, 'rb') as f:
-            while chunk := f.read(1 << 20):
-                if pos + len(chunk) > end and len(tail) < 512: tail += chunk[max(0, end - pos):][:512 - len(tail)]
-                pos += len(chunk)
+        why = f"the smaller of max_bytes={max_bytes:,} and {max_ratio:g} times the archive's {size:,} bytes"
+        yield from _headers(tar, archive, budget, why, max_members)
+        if opener: tar.read(1)     # to the end of the compressed stream, so that its CRC is checked
+    except ArchiveError: raise
     except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as e:
-        raise _bad(archive, f"the compressed stream is corrupt or truncated ({e})") from e
-    if len(tail) < 512 or tail.strip(b'\0'): raise _bad(archive, "the tar stream is truncated or a header is corrupt (no end-of-archive block after the last member)")
+        raise _bad(archive, f"the compressed stream is corrupt or truncated ({type(e).__name__}: {e})") from e
+    yield src.h.hexdigest(), None
 
 class ArchiveIndex(NamedTuple):
-    "The checked members of an archive and the top folder they all lie in."
+    "The checked members of an archive, the top folder they all lie in, and the sha256 of the bytes that were checked."
     top: str
     members: list
+    sha256: str
+
+def _index(f, archive, max_members:int=200_000, max_bytes:int=2**31, max_ratio:float=100.) -> ArchiveIndex:
+    "Check every member and the whole stream of the archive open as `f`, reading each member's data without keeping it."
+    seen, parents, members, tops = {}, set(), [], set()
+    for m, data in _members(f, archive, max_members, max_bytes, max_ratio):
+        if data is None: digest = m; break
+        for _ in data(): pass
+        parts = m.name.split('/')
+        if m.name in seen: raise _bad(archive, f"member {m.name!r} appears twice")
+        if not m.is_dir and m.name in parents: raise _bad(archive, f"member {m.name!r} is a file, but other members lie inside it")
+        for i in range(1, len(parts)):
+            anc = '/'.join(parts[:i])
+            if seen.get(anc) is False: raise _bad(archive, f"member {m.name!r} lies inside the file {anc!r}")
+            parents.add(anc)
+        seen[m.name] = m.is_dir
+        tops.add(parts[0]); members.append(m)
+    if not members: raise _bad(archive, "it is empty")
+    if len(tops) != 1: raise _bad(archive, f"it must hold exactly one top folder, as fastai's archives do; found {sorted(tops)}")
+    top = tops.pop()
+    if seen.get(top) is False or not any(k != top for k in seen): raise _bad(archive, f"its top {top!r} is not a folder of files")
+    return ArchiveIndex(top, members, digest)
+
+def _open_archive(archive) -> io.BufferedReader:
+    "The archive open for reading, if it is a regular file (a FIFO or a device would never end)."
+    archive = Path(archive)
+    try: f = open(os.open(archive, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0)), 'rb')
+    except FileNotFoundError: raise FileNotFoundError(f"No archive at {str(archive.resolve())!r}: pass the path of a .tgz such as mnist_sample.tgz") from None
+    if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+        f.close(); raise _bad(archive, "it is not a regular file")
+    return f
 
 def read_archive(archive, # path of a .tgz/.tar archive
                  max_members:int=200_000, # refuse archives with more members
                  max_bytes:int=2**31, # refuse archives declaring more bytes in all
                  max_ratio:float=100. # refuse archives declaring more than this times their own size
                 ) -> ArchiveIndex:
-    "Check every member of tar `archive` and its whole stream; return its top folder and members, or raise `ValueError`."
-    archive = Path(archive)
-    if not archive.is_file(): raise FileNotFoundError(f"No archive at {archive.resolve()}: pass the path of a .tgz such as mnist_sample.tgz")
-    seen, parents, members, tops, total = {}, set(), [], set(), 0
-    size = archive.stat().st_size
-    try:
-        with tarfile.open(archive) as tf:
-            for m in tf:
-                members.append(m)
-                if len(members) > max_members: raise _bad(archive, f"it holds more than {max_members:,} members")
-                tops.add(_check_member(m, archive, seen, parents))
-                total += m.size
-                if total > min(max_bytes, max_ratio*max(size, 1)):
-                    raise _bad(archive, f"its members declare {total:,} bytes or more, over the limit of {max_bytes:,} bytes "
-                                        f"or of {max_ratio:g} times the archive's {size:,} bytes")
-            end = tf.offset
-    except ArchiveError: raise
-    except (tarfile.TarError, EOFError, OSError, lzma.LZMAError, zlib.error, ValueError) as e:
-        raise _bad(archive, f"it is not a readable tar archive ({e})") from e
-    if not members: raise _bad(archive, "it is empty")
-    if len(tops) != 1: raise _bad(archive, f"it must hold exactly one top folder, as fastai's archives do; found {sorted(tops)}")
-    top = tops.pop()
-    if seen.get(top) is False or not any(k != top for k in seen): raise _bad(archive, f"its top {top!r} is not a folder of files")
-    _check_stream(archive, end)
-    return ArchiveIndex(top, members)
+    "Check every member of tar `archive` and its whole stream; return its top folder, members and sha256, or raise `ValueError`."
+    with _open_archive(archive) as f: return _index(f, archive, max_members, max_bytes, max_ratio)
 
 # %% ../nbs/98_external.ipynb #4e475de3
 def sha256_file(path, bs:int=1 << 20) -> str:
@@ -158,15 +237,51 @@ def _locked(lock_file:Path):
 
 def _writable_dir(dest:Path) -> Path:
     "Create `dest` if needed; fail with the path and the fix when it is a file or cannot be written."
-    if dest.exists() and not dest.is_dir(): raise NotADirectoryError(f"The destination {dest} is a file, not a folder: pass a folder (--dest) or move the file.")
+    if dest.exists() and not dest.is_dir():
+        raise NotADirectoryError(f"The destination {dest} is a file, not a folder: pass a folder (--dest) or move the file.")
     try: dest.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise PermissionError(f"Cannot create the destination folder {dest} ({e.strerror}): pass a writable folder (--dest) or set FASTAI_HOME.") from e
-    if not os.access(dest, os.W_OK | os.X_OK): raise PermissionError(f"The destination folder {dest} is not writable: pass a writable folder (--dest) or set FASTAI_HOME.")
+    except OSError as e:
+        raise PermissionError(f"Cannot create the destination folder {dest} ({e.strerror}): "
+                              "pass a writable folder (--dest) or set FASTAI_HOME.") from e
+    if not os.access(dest, os.W_OK | os.X_OK):
+        raise PermissionError(f"The destination folder {dest} is not writable: pass a writable folder (--dest) or set FASTAI_HOME.")
     return dest
 
 def _sweep(dest:Path, top:str):
     "Remove what an interrupted install of `top` left in `dest` (call with the lock held)."
-    for p in list(dest.glob(f'.{top}-partial-*')) + list(dest.glob(f'.{top}-old-*')): shutil.rmtree(p, ignore_errors=True)
+    for p in list(dest.glob(f'.{glob.escape(top)}-partial-*')) + list(dest.glob(f'.{glob.escape(top)}-old-*')):
+        shutil.rmtree(p, ignore_errors=True)
+
+_DERIVED = re.compile(r'mnist37-cache\.pt|\.mnist37-cache\.pt\..*\.tmp')   # what `mnist37.cache` writes in a data folder
+
+def _not_in_archive(out:Path, idx:ArchiveIndex) -> list:
+    "The paths under the installed folder `out` that the archive does not hold (besides the pixel cache): the user's files."
+    names = {m.name for m in idx.members}
+    extra = []
+    for root, dirs, files in os.walk(out):
+        for n in dirs + files:
+            rel = f'{idx.top}/{Path(root, n).relative_to(out).as_posix()}'
+            if rel not in names and not (root == str(out) and _DERIVED.fullmatch(n)): extra.append(rel)
+        dirs[:] = [d for d in dirs if f'{idx.top}/{Path(root, d).relative_to(out).as_posix()}' in names]
+    return sorted(extra)
+
+def _extract(f, archive, into:Path, idx:ArchiveIndex, limits:dict):
+    "Read the archive open as `f` again from its start, checking it as `read_archive` does, and write its members into `into`."
+    f.seek(0)
+    got = []
+    for m, data in _members(f, archive, **{**dict(max_members=200_000, max_bytes=2**31, max_ratio=100.), **limits}):
+        if data is None:
+            if m != idx.sha256 or got != idx.members:
+                raise _bad(archive, "it changed while it was being installed (the bytes extracted are not those checked); install it again")
+            return
+        if m.name.split('/')[0] != idx.top: raise _bad(archive, "it changed while it was being installed; install it again")
+        p = into/m.name
+        if m.is_dir: p.mkdir(parents=True, exist_ok=True)
+        else:
+            p.parent.mkdir(parents=True, exist_ok=True)
+            with open(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o666), 'wb') as out:
+                for b in data(): out.write(b)
+        got.append(m)
 
 class Installed(NamedTuple):
     "Where an archive's folder is, and whether this call extracted it (False: it was already there)."
@@ -175,45 +290,48 @@ class Installed(NamedTuple):
 
 def install(archive, # path of the archive
             dest=None, # the folder to extract into (default: fastai's data folder)
-            overwrite:bool=False, # replace an already installed folder
+            overwrite:bool=False, # replace an installed folder that holds nothing but the archive's files
             sha256:str|None=None, # the expected checksum (default: the known one for a known archive)
             **limits # `read_archive`'s limits
            ) -> Installed:
     "`install_archive`, also saying whether the folder was extracted now or already there."
-    archive = Path(archive)
-    idx = read_archive(archive, **limits)
-    known = KNOWN.get(idx.top)
-    want = sha256 or (known.sha256 if known else None)
-    if want and (got := sha256_file(archive)) != want.lower():
-        raise ValueError(f"Refusing {archive}: its sha256 is {got}, but {idx.top} is recorded as {want}. "
-                         "The file is corrupt, cut short or not the original: get it again.")
-    dest = _writable_dir(Path(dest) if dest is not None else fastai_data_dir())
-    out = dest/idx.top
-    with _locked(dest/f'.{idx.top}.lock'):
-        if out.exists() and not overwrite:
-            if known: check_counts(out, count_files(out, known.counts), idx.top)
-            return Installed(out, False)
-        _sweep(dest, idx.top)
-        tmp, old = Path(tempfile.mkdtemp(prefix=f'.{idx.top}-partial-', dir=dest)), None
-        try:
-            with tarfile.open(archive) as tf:
-                tf.extractall(tmp, members=idx.members, **({'filter': 'data'} if hasattr(tarfile, 'data_filter') else {}))
-            if known: check_counts(tmp/idx.top, count_files(tmp/idx.top, known.counts), idx.top)
-            if out.exists() or out.is_symlink():
-                old = Path(tempfile.mkdtemp(prefix=f'.{idx.top}-old-', dir=dest))
-                os.replace(out, old/idx.top)
-            try: os.replace(tmp/idx.top, out)
-            except BaseException:   # put the old folder back (a hard kill here leaves both aside, swept next time)
-                if old is not None and not out.exists(): os.replace(old/idx.top, out)
-                raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if old is not None: shutil.rmtree(old, ignore_errors=True)
+    with _open_archive(archive) as f:   # one open file: the bytes checked are the bytes extracted
+        idx = _index(f, archive, **limits)
+        known = KNOWN.get(idx.top)
+        want = sha256 or (known.sha256 if known else None)
+        if want and idx.sha256 != want.lower():
+            raise ValueError(f"Refusing {str(archive)!r}: its sha256 is {idx.sha256}, but {idx.top} is recorded as {want}. "
+                             "The file is corrupt, cut short or not the original: get it again.")
+        dest = _writable_dir(Path(dest) if dest is not None else fastai_data_dir())
+        out = dest/idx.top
+        with _locked(dest/f'.{idx.top}.lock'):
+            if out.exists() and not overwrite:
+                if known: check_counts(out, count_files(out, known.counts), idx.top)
+                return Installed(out, False)
+            if out.is_dir() and not out.is_symlink() and (extra := _not_in_archive(out, idx)):
+                raise FileExistsError(f"Not replacing {str(out)!r}: it holds {len(extra)} files or folders that are not in the archive "
+                                      f"({', '.join(map(repr, extra[:3]))}{' …' if len(extra) > 3 else ''}), which overwriting would delete. "
+                                      "Move them out of the folder first, or install elsewhere (--dest).")
+            _sweep(dest, idx.top)
+            tmp, old = Path(tempfile.mkdtemp(prefix=f'.{idx.top}-partial-', dir=dest)), None
+            try:
+                _extract(f, archive, tmp, idx, limits)
+                if known: check_counts(tmp/idx.top, count_files(tmp/idx.top, known.counts), idx.top)
+                if out.exists() or out.is_symlink():
+                    old = Path(tempfile.mkdtemp(prefix=f'.{idx.top}-old-', dir=dest))
+                    os.replace(out, old/idx.top)
+                try: os.replace(tmp/idx.top, out)
+                except BaseException:   # put the old folder back (a hard kill here leaves both aside, swept next time)
+                    if old is not None and not out.exists(): os.replace(old/idx.top, out)
+                    raise
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+                if old is not None: shutil.rmtree(old, ignore_errors=True)
     return Installed(out, True)
 
 def install_archive(archive, # a fastai-style .tgz/.tar: one top folder of folders and plain files
                     dest=None, # the folder to extract into (default: fastai's data folder)
-                    overwrite:bool=False, # replace the folder if it is already there
+                    overwrite:bool=False, # replace the folder if it holds nothing but the archive's files
                     sha256:str|None=None, # the expected sha256 (default: the recorded one of a known archive)
                     **limits # `max_members`, `max_bytes`, `max_ratio` of `read_archive`
                    ) -> Path:
