@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cache.ipynb #c0a1e003
 from __future__ import annotations
-import contextlib, hashlib, os, tempfile, warnings, zlib
+import contextlib, glob, hashlib, os, stat, tempfile, warnings, zlib
 from pathlib import Path
 
 import numpy as np
@@ -51,15 +51,20 @@ def _fingerprint(files:dict) -> str:
     for k, fs in files.items():
         for f in fs:
             st = os.stat(f)
-            h.update(f'{k}/{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}\n'.encode())
+            h.update(os.fsencode(f'{k}/{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}\n'))   # any bytes
     return h.hexdigest()
 
 # %% ../nbs/99_cache.ipynb #e3c8c3bb
 _UNREADABLE = (OSError, SyntaxError, EOFError, ValueError, zlib.error, Image.DecompressionBombError)
 
+_PNG = b'\x89PNG\r\n\x1a\n'
+
 def read_digit(fn) -> np.ndarray:
     "The pixels of one MNIST PNG as a (28, 28) uint8 array, failing unless it is a readable 28x28 grayscale PNG."
-    try: im = Image.open(fn, formats=['PNG'])
+    try:
+        with open(fn, 'rb') as f: sig = f.read(8)
+        if sig != _PNG: raise ValueError(f"it starts with {sig!r}, not the PNG signature")
+        im = Image.open(fn, formats=['PNG'])
     except _UNREADABLE as e:
         raise ValueError(f"{fn} is not a PNG image ({e}): every file in a class folder must be a 28x28 grayscale PNG. Remove or replace it.") from e
     with im:   # the size is in the header: an oversized image is refused before it is decoded
@@ -76,9 +81,17 @@ def _cache_file(path:Path, cache) -> Path|None:
     if isinstance(cache, (str, os.PathLike)) and str(cache).strip() not in ('', 'True', 'False', 'None'): return Path(cache)
     raise ValueError(f"cache must be True (a file in the data folder), False (no cache) or a file path, got {cache!r}")
 
+def _regular(file:Path) -> bool:
+    "True if `file` exists and is a regular file; a FIFO, a device or a folder in its place is reported, never opened."
+    try: st = os.stat(file)
+    except FileNotFoundError: return False
+    if stat.S_ISREG(st.st_mode): return True
+    warnings.warn(f"Not using the pixel cache {file}: it is not a regular file (a FIFO, a device or a folder). Remove it.")
+    return False
+
 def _read_cache(file:Path, fp:str, files:dict) -> dict|None:
     "The cached pixels if `file` holds those of fingerprint `fp`; None if not, with a warning if it is unreadable."
-    if not file.exists(): return None
+    if not _regular(file): return None
     try:
         saved = torch.load(file, weights_only=True)
         if saved.get('fingerprint') != fp: return None
@@ -90,11 +103,29 @@ def _read_cache(file:Path, fp:str, files:dict) -> dict|None:
         warnings.warn(f"Ignoring the unreadable pixel cache {file} ({type(e).__name__}: {e}); decoding the images again.")
         return None
 
+def _sweep_tmp(file:Path):
+    "Remove the temporary files that killed writes of `file` left: those no live writer holds locked."
+    try: import fcntl
+    except ImportError: return
+    for p in file.parent.glob(f'.{glob.escape(file.name)}.*.tmp'):
+        with contextlib.suppress(OSError), open(os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK), 'rb') as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode): continue
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)    # fails while its writer is alive
+            os.unlink(p)
+
+def _umask() -> int:
+    m = os.umask(0o22); os.umask(m); return m
+
 def _write_cache(file:Path, obj):
     "Save `obj` to `file` atomically (temporary file, then rename); warn instead of failing when it cannot be written."
     tmp = None
     try:
+        if (file.exists() or file.is_symlink()) and not _regular(file): return
+        _sweep_tmp(file)
         fd, tmp = tempfile.mkstemp(prefix=f'.{file.name}.', suffix='.tmp', dir=file.parent)
+        with contextlib.suppress(ImportError):
+            import fcntl; fcntl.flock(fd, fcntl.LOCK_EX)     # held until the rename: the mark of a live writer
+        os.fchmod(fd, 0o666 & ~_umask())                      # mkstemp makes 0600; the cache is shared like the data
         with os.fdopen(fd, 'wb') as f:
             torch.save(obj, f)
             f.flush(); os.fsync(f.fileno())

@@ -25,11 +25,12 @@ def data_path(url:str, # the name in fastai's `URLs`, e.g. 'MNIST_SAMPLE'
               top:str, # the archive's top folder, e.g. 'mnist_sample' (for the error message)
               path=None # an extracted folder, instead of fastai's
              ) -> Path:
-    "The folder of a fastai data set: `path` if given, else `untar_data(URLs.<url>)` (downloads when online)."
+    "The folder of a fastai data set: `path` if given, else fastai's installed folder, else `untar_data(URLs.<url>)` (downloads)."
     if path is not None:
         path = Path(path).expanduser()
         if not path.is_dir(): raise FileNotFoundError(f"No {url} folder at {path.resolve()}. {how_to_install(top)}")
         return path
+    if (d := fastai_data_dir()/top).is_dir(): return d   # installed: found without writing (untar_data locks, even then)
     from fastai.data.external import untar_data, URLs
     try: return Path(untar_data(getattr(URLs, url)))
     except OSError as e:
