@@ -52,9 +52,10 @@ ARCHS = {'linear': lambda: nn.Linear(28*28, 1), 'linear1': Linear1, 'simple_net'
 
 def make_model(arch:str='linear', # a name from `archs`
                seed:int=42, # seed of the initial weights
-               archs:dict=ARCHS # name -> function making the model (03b_digits has the ten-digit ones)
+               archs:dict|None=None # name -> function making the model (default: `ARCHS`; 03b_digits has the ten-digit ones)
               ) -> nn.Module:
-    "A fresh model by name (`linear`: the book's `nn.Linear(784, 1)`, `linear1`: `Linear1`, `simple_net`), initialised from `seed`."
+    "A fresh model by name (`linear`: the book's `nn.Linear(784, 1)`, `linear1`: `Linear1`, `simple_net`), from `seed`."
+    archs = ARCHS if archs is None else archs
     if arch not in archs: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(archs)}")
     return seeded(archs[arch], seed)
 
