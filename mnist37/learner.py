@@ -14,9 +14,9 @@ from .checks import check_int, check_positive
 from .sgd import SGD_Optim, max_param_diff, param_copies
 
 # %% auto #0
-__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback',
-           'diverged', 'stalled', 'Learner', 'Recorder', 'ProgressCB', 'DeviceCB', 'GuardCB', 'ParamsCB',
-           'compare_with_fastai', 'LRFinderCB']
+__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback', 'Learner',
+           'Recorder', 'ProgressCB', 'DeviceCB', 'diverged', 'stalled', 'GuardCB', 'LRFinderCB', 'ParamsCB',
+           'compare_with_fastai']
 
 # %% ../nbs/03a_learner.ipynb #d246b319
 class CancelFitException(Exception): "Raise in a callback to end `fit` (the `after_cancel_fit` event follows)."
@@ -42,18 +42,6 @@ def _check_callback(cb):
     return cb
 
 # %% ../nbs/03a_learner.ipynb #5e1c0a01
-# Stand-ins for the one message helper of `mnist37.sgd` (02_sgd), until it is there.
-def diverged(what:str, epoch:int, batch:int|None=None, lr=None) -> str:
-    "The message of a run that diverged at `epoch` (and `batch`): `what` was not finite."
-    at = f"epoch {epoch}" + ('' if batch is None else f", batch {batch}")
-    return f"training diverged at {at}: {what}. Lower the learning rate (lr={lr}) or check the data for inf/nan."
-
-def stalled(epoch:int, first:int, last:int, lr=None) -> str:
-    "The message of a run whose updates of batches `first` to `last` of `epoch` changed no parameter."
-    return (f"training stalled at epoch {epoch}: no parameter changed in batches {first} to {last}. Every update was 0 "
-            f"(the gradients are exactly 0, e.g. the predictions are so large that the sigmoid is flat) or too small to "
-            f"change a float. Lower the learning rate (lr={lr}), or check the model.")
-
 def _groups(opt) -> list:
     "The optimizer's parameter groups (02's `SGD_Optim` until it has `param_groups`: its one group, its attributes)."
     return opt.param_groups if hasattr(opt, 'param_groups') else [vars(opt)]
@@ -257,6 +245,19 @@ class DeviceCB(Callback):
     def before_fit(self): self.learn.model.to(self.device)
     def before_batch(self): self.learn.batch = tuple(t.to(self.device) for t in self.learn.batch)
 
+# %% ../nbs/03a_learner.ipynb #a5f1e007
+# Stand-ins for the one message helper of `mnist37.sgd` (02_sgd), until it is there.
+def diverged(what:str, epoch:int, batch:int|None=None, lr=None) -> str:
+    "The message of a run that diverged at `epoch` (and `batch`): `what` was not finite."
+    at = f"epoch {epoch}" + ('' if batch is None else f", batch {batch}")
+    return f"training diverged at {at}: {what}. Lower the learning rate (lr={lr}) or check the data for inf/nan."
+
+def stalled(epoch:int, first:int, last:int, lr=None) -> str:
+    "The message of a run whose updates of batches `first` to `last` of `epoch` changed no parameter."
+    return (f"training stalled at epoch {epoch}: no parameter changed in batches {first} to {last}. Every update was 0 "
+            f"(the gradients are exactly 0, e.g. the predictions are so large that the sigmoid is flat) or too small to "
+            f"change a float. Lower the learning rate (lr={lr}), or check the model.")
+
 # %% ../nbs/03a_learner.ipynb #9a7c3e21
 class GuardCB(Callback):
     "Stop a fit that diverged (a loss or parameter not finite) or stalled (`window` updates in a row changed nothing)."
@@ -292,32 +293,6 @@ class GuardCB(Callback):
         if all(torch.equal(p, q) for p, q in zip(l.model.parameters(), self.snap, strict=True)):
             raise FloatingPointError(stalled(l.epoch, self.start, end - 1, l.lr))
         self.start, self.snap = end, param_copies(l.model)
-
-# %% ../nbs/03a_learner.ipynb #d29ee47b
-class ParamsCB(Callback):
-    "Keep a copy of the model's parameters after every epoch in `params`."
-    order = 90
-    def before_fit(self): self.params = []
-    def after_epoch(self): self.params.append(param_copies(self.learn.model))
-
-def compare_with_fastai(model, # the initial model: each learner trains a copy
-                        dls_factory, # `dls_factory()` builds each learner's `dls`, alike
-                        loss_func, metrics,
-                        epochs:int=3,
-                        lr:float=1., # learning rate of both
-                        opt_func=SGD_Optim # ours: `SGD_Optim` (fastai's side: its `SGD`) or a `param_groups` optimizer (fastai's side: `OptimWrapper` of it)
-                       ) -> pd.DataFrame:
-    "Train copies of `model` with this `Learner` and with fastai's, on `dls_factory()` each; per epoch both tables and the parameter difference."
-    from fastai.optimizer import SGD
-    from mnist37.compare import fastai_opt, fit_learner   # fastai: imported only when needed
-    twin = copy.deepcopy(model)
-    ours = Learner(dls_factory(), model, loss_func, opt_func, metrics=metrics, cbs=[Recorder(), ParamsCB()], default_cbs=False)
-    ours.fit(epochs, lr)
-    fai, fai_params = fit_learner(twin, dls_factory(), epochs, lr, SGD if opt_func is SGD_Optim else fastai_opt(opt_func), loss_func, metrics)
-    ours_t = ours.recorder.values.drop(columns='time')
-    res = pd.concat([ours_t, fai.add_suffix('_fastai').set_index(ours_t.index)], axis=1)
-    res['max_abs_param_diff'] = [max_param_diff(p, q) for p, q in zip(ours.cb(ParamsCB).params, fai_params, strict=True)]
-    return res
 
 # %% ../nbs/03a_learner.ipynb #b9888c40
 class LRFinderCB(Callback):
@@ -365,3 +340,29 @@ def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100
         ax.axvline(suggestion, color='C3', ls=':', label=f'minimum / 10 = {suggestion:.2g}'); ax.legend()
     return suggestion, fig
 Learner.lr_find = _lr_find
+
+# %% ../nbs/03a_learner.ipynb #d29ee47b
+class ParamsCB(Callback):
+    "Keep a copy of the model's parameters after every epoch in `params`."
+    order = 90
+    def before_fit(self): self.params = []
+    def after_epoch(self): self.params.append(param_copies(self.learn.model))
+
+def compare_with_fastai(model, # the initial model: each learner trains a copy
+                        dls_factory, # `dls_factory()` builds each learner's `dls`, alike
+                        loss_func, metrics,
+                        epochs:int=3,
+                        lr:float=1., # learning rate of both
+                        opt_func=SGD_Optim # ours: `SGD_Optim` (fastai's side: its `SGD`) or a `param_groups` optimizer (fastai's side: `OptimWrapper` of it)
+                       ) -> pd.DataFrame:
+    "Train copies of `model` with this `Learner` and with fastai's, on `dls_factory()` each; per epoch both tables and the parameter difference."
+    from fastai.optimizer import SGD
+    from mnist37.compare import fastai_opt, fit_learner   # fastai: imported only when needed
+    twin = copy.deepcopy(model)
+    ours = Learner(dls_factory(), model, loss_func, opt_func, metrics=metrics, cbs=[Recorder(), ParamsCB()], default_cbs=False)
+    ours.fit(epochs, lr)
+    fai, fai_params = fit_learner(twin, dls_factory(), epochs, lr, SGD if opt_func is SGD_Optim else fastai_opt(opt_func), loss_func, metrics)
+    ours_t = ours.recorder.values.drop(columns='time')
+    res = pd.concat([ours_t, fai.add_suffix('_fastai').set_index(ours_t.index)], axis=1)
+    res['max_abs_param_diff'] = [max_param_diff(p, q) for p, q in zip(ours.cb(ParamsCB).params, fai_params, strict=True)]
+    return res
