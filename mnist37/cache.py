@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cache.ipynb #c0a1e003
 from __future__ import annotations
-import contextlib, glob, hashlib, os, stat, tempfile, warnings, zlib
+import contextlib, glob, hashlib, json, multiprocessing, os, stat, tempfile, warnings, zlib
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from .external import KNOWN, check_counts, how_to_install, is_hidden
 __all__ = ['CACHE_NAME', 'read_digit', 'load_pixels']
 
 # %% ../nbs/99_cache.ipynb #4036ce08
-CACHE_NAME, _CACHE_VERSION = 'mnist37-cache.pt', 1
+CACHE_NAME, _CACHE_VERSION = 'mnist37-cache.pt', 2
 
 def _folder_files(d:Path) -> list:
     "The paths of the image files of class folder `d`, sorted by name, as strings: hidden files skipped, anything but a plain file an error."
@@ -45,14 +45,20 @@ def _class_files(path:Path, splits, classes) -> dict:
     if path.name in KNOWN: check_counts(path, {k: len(v) for k, v in res.items()}, path.name)
     return res
 
-def _fingerprint(files:dict) -> str:
-    "A hash of the names, sizes and times of every file, so the cache notices any change."
-    h = hashlib.sha256(str(_CACHE_VERSION).encode())
+def _times(st:os.stat_result) -> tuple:
+    "A file's modification and change times in ns, as the file system keeps them."
+    return st.st_mtime_ns, st.st_ctime_ns
+
+def _fingerprint(files:dict) -> tuple:
+    "A hash of the names, sizes and times of every file, so the cache notices any change; and the newest of those times."
+    h, newest = hashlib.sha256(str(_CACHE_VERSION).encode()), 0
     for k, fs in files.items():
         for f in fs:
             st = os.stat(f)
-            h.update(os.fsencode(f'{k}/{os.path.basename(f)}:{st.st_size}:{st.st_mtime_ns}:{st.st_ctime_ns}\n'))   # any bytes
-    return h.hexdigest()
+            m, c = _times(st)
+            newest = max(newest, m, c)
+            h.update(os.fsencode(f'{k}/{os.path.basename(f)}:{st.st_size}:{m}:{c}\n'))   # any bytes, UTF-8 or not
+    return h.hexdigest(), newest
 
 # %% ../nbs/99_cache.ipynb #e3c8c3bb
 _UNREADABLE = (OSError, SyntaxError, EOFError, ValueError, zlib.error, Image.DecompressionBombError)
@@ -61,17 +67,20 @@ _PNG = b'\x89PNG\r\n\x1a\n'
 
 def read_digit(fn) -> np.ndarray:
     "The pixels of one MNIST PNG as a (28, 28) uint8 array, failing unless it is a readable 28x28 grayscale PNG."
-    try:
-        with open(fn, 'rb') as f: sig = f.read(8)
-        if sig != _PNG: raise ValueError(f"it starts with {sig!r}, not the PNG signature")
-        im = Image.open(fn, formats=['PNG'])
-    except _UNREADABLE as e:
-        raise ValueError(f"{fn} is not a PNG image ({e}): every file in a class folder must be a 28x28 grayscale PNG. Remove or replace it.") from e
-    with im:   # the size is in the header: an oversized image is refused before it is decoded
-        if im.mode != 'L' or im.size != (28, 28):
-            raise ValueError(f"{fn} is a {im.size[0]}x{im.size[1]} {im.mode} image; expected 28x28 grayscale (mode 'L'). Remove or replace it.")
-        try: return np.array(im)
-        except _UNREADABLE as e: raise ValueError(f"{fn} is truncated or corrupt ({e}). Remove or replace it.") from e
+    with open(fn, 'rb') as f:
+        try:
+            if (sig := f.read(8)) != _PNG: raise ValueError(f"it starts with {sig!r}, not the PNG signature")
+            f.seek(0)
+            im = Image.open(f, formats=['PNG'])
+        except _UNREADABLE as e:
+            raise ValueError(f"{fn} is not a PNG image ({e}): every file in a class folder must be a 28x28 grayscale PNG. "
+                             "Remove or replace it.") from e
+        with im:   # the size is in the header: an oversized image is refused before it is decoded
+            if im.mode != 'L' or im.size != (28, 28):
+                raise ValueError(f"{fn} is a {im.size[0]}x{im.size[1]} {im.mode} image; expected 28x28 grayscale (mode 'L'). "
+                                 "Remove or replace it.")
+            try: return np.array(im)
+            except _UNREADABLE as e: raise ValueError(f"{fn} is truncated or corrupt ({e}). Remove or replace it.") from e
 
 # %% ../nbs/99_cache.ipynb #c5d7b6c4
 def _cache_file(path:Path, cache) -> Path|None:
@@ -89,17 +98,31 @@ def _regular(file:Path) -> bool:
     warnings.warn(f"Not using the pixel cache {file}: it is not a regular file (a FIFO, a device or a folder). Remove it.")
     return False
 
-def _read_cache(file:Path, fp:str, files:dict) -> dict|None:
-    "The cached pixels if `file` holds those of fingerprint `fp`; None if not, with a warning if it is unreadable."
+_MAGIC = b'mnist37 pixel cache\n'
+_RACY_NS = 2_000_000_000   # 2 s: the coarsest timestamps in use (FAT); ext4, APFS and NTFS keep far finer ones
+
+def _read_cache(file:Path, fp:str, newest:int, files:dict) -> dict|None:
+    "The cached pixels if `file` holds those of fingerprint `fp` and is not racy; None if not, with a warning if it is broken."
     if not _regular(file): return None
+    counts = {k: len(v) for k, v in files.items()}
     try:
-        saved = torch.load(file, weights_only=True)
-        if saved.get('fingerprint') != fp: return None
-        px = saved['pixels']
-        if set(px) != set(files) or any(t.dtype != torch.uint8 or t.shape != (len(files[k]), 28, 28) for k, t in px.items()):
-            raise ValueError('its tensors do not match the image folders')
-        return px
-    except Exception as e:   # a broken cache is reported and rebuilt, never fatal
+        with open(os.open(file, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0)), 'rb') as f:
+            st = os.fstat(f.fileno())
+            if not stat.S_ISREG(st.st_mode): raise ValueError('it is not a regular file')
+            if f.read(len(_MAGIC)) != _MAGIC: raise ValueError('it does not start as a pixel cache of this version')
+            head = json.loads(f.readline(64*1024))
+            if head.get('fingerprint') != fp: return None     # the images changed: decode them again
+            if head.get('counts') != counts: raise ValueError('its header does not match the image folders')
+            if st.st_size != (want := f.tell() + 28*28*sum(counts.values())):
+                raise ValueError(f'it holds {st.st_size:,} bytes, not the {want:,} its header promises')
+            if newest + _RACY_NS > _times(st)[0]: return None  # an image changed within the timestamps' resolution: it may be stale
+            px = {}
+            for k, n in counts.items():
+                buf = bytearray(n*28*28)
+                if f.readinto(buf) != len(buf): raise ValueError('it is cut short')
+                px[k] = torch.frombuffer(buf, dtype=torch.uint8).view(n, 28, 28)
+            return px
+    except (OSError, ValueError, UnicodeDecodeError) as e:   # a broken cache is reported and rebuilt, never fatal
         warnings.warn(f"Ignoring the unreadable pixel cache {file} ({type(e).__name__}: {e}); decoding the images again.")
         return None
 
@@ -116,8 +139,8 @@ def _sweep_tmp(file:Path):
 def _umask() -> int:
     m = os.umask(0o22); os.umask(m); return m
 
-def _write_cache(file:Path, obj):
-    "Save `obj` to `file` atomically (temporary file, then rename); warn instead of failing when it cannot be written."
+def _write_cache(file:Path, fp:str, px:dict):
+    "Save pixels `px` of fingerprint `fp` to `file` atomically (temporary file, then rename); warn if it cannot be written."
     tmp = None
     try:
         if (file.exists() or file.is_symlink()) and not _regular(file): return
@@ -127,7 +150,8 @@ def _write_cache(file:Path, obj):
             import fcntl; fcntl.flock(fd, fcntl.LOCK_EX)     # held until the rename: the mark of a live writer
         os.fchmod(fd, 0o666 & ~_umask())                      # mkstemp makes 0600; the cache is shared like the data
         with os.fdopen(fd, 'wb') as f:
-            torch.save(obj, f)
+            f.write(_MAGIC + json.dumps({'fingerprint': fp, 'counts': {k: len(t) for k, t in px.items()}}).encode() + b'\n')
+            for t in px.values(): f.write(memoryview(t.contiguous().numpy()))
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, file); tmp = None
     except (OSError, RuntimeError) as e:
@@ -137,9 +161,27 @@ def _write_cache(file:Path, obj):
         if tmp is not None:
             with contextlib.suppress(OSError): os.unlink(tmp)
 
-def _decode(files:dict) -> dict:
-    "Every class folder decoded into one (n, 28, 28) uint8 tensor."
-    return {k: torch.from_numpy(np.stack([read_digit(f) for f in fs])) for k, fs in files.items()}
+def _read_digits(fs:list) -> np.ndarray:
+    "The pixels of the PNG files `fs`, as one (n, 28, 28) uint8 array."
+    return np.stack([read_digit(f) for f in fs]) if fs else np.zeros((0, 28, 28), np.uint8)
+
+def _cores() -> int:
+    "The CPU cores this process may run on."
+    return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
+
+def _decode(files:dict, workers:int|None=None) -> dict:
+    "Every class folder decoded into one (n, 28, 28) uint8 tensor, in `workers` processes (default: one per core)."
+    flat = [f for fs in files.values() for f in fs]
+    n = min(workers or _cores(), 16)
+    if n > 1 and len(flat) >= 2000 and 'fork' in multiprocessing.get_all_start_methods():
+        from concurrent.futures import ProcessPoolExecutor
+        step = -(-len(flat)//(4*n))     # four chunks per worker evens out a slow one
+        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context('fork')) as ex:
+            px = np.concatenate(list(ex.map(_read_digits, [flat[i:i + step] for i in range(0, len(flat), step)])))
+    else: px = _read_digits(flat)
+    out, i = {}, 0
+    for k, fs in files.items(): out[k], i = torch.from_numpy(px[i:i + len(fs)]), i + len(fs)
+    return out
 
 def load_pixels(path:Path, # the data folder
                 cache, # True: the cache file in `path`, False: none, or a file path
@@ -150,8 +192,8 @@ def load_pixels(path:Path, # the data folder
     path = Path(path)
     cache_file = _cache_file(path, cache)
     files = _class_files(path, splits, classes)
-    fp = _fingerprint(files)
-    if cache_file is not None and (px := _read_cache(cache_file, fp, files)) is not None: return px
+    fp, newest = _fingerprint(files)
+    if cache_file is not None and (px := _read_cache(cache_file, fp, newest, files)) is not None: return px
     px = _decode(files)
-    if cache_file is not None: _write_cache(cache_file, {'fingerprint': fp, 'pixels': px})
+    if cache_file is not None: _write_cache(cache_file, fp, px)
     return px
