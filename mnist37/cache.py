@@ -17,7 +17,7 @@ from .external import KNOWN, check_counts, how_to_install, is_hidden
 __all__ = ['CACHE_NAME', 'read_digit', 'load_pixels']
 
 # %% ../nbs/99_cache.ipynb #4036ce08
-CACHE_NAME, _CACHE_VERSION = 'mnist37-cache.pt', 2
+CACHE_NAME, _CACHE_VERSION = 'mnist37-pixels.cache', 2
 
 def _folder_files(d:Path) -> list:
     "The paths of the image files of class folder `d`, sorted by name, as strings: hidden files skipped, anything but a plain file an error."

@@ -139,12 +139,17 @@ def main(argv=None):
     try: args = _parser().parse_args(argv)
     except KeyboardInterrupt: print("mnist37: interrupted", file=sys.stderr); return 130
     try:
-        args.func(args)
-        sys.stdout.flush()    # a closed pipe shows up here, not as a traceback at exit
+        try:
+            args.func(args)
+            sys.stdout.flush()    # a closed pipe shows up here, not as a traceback at exit
+        except RuntimeError as e:   # a callback's error (the progress bar writing into a closed pipe): the pipe, if that is the cause
+            if isinstance(e.__cause__, BrokenPipeError): raise e.__cause__ from None
+            raise
     except BrokenPipeError:   # the reader went away (`mnist37 summary | head -1`): stop quietly, as Unix tools do
         with contextlib.suppress(OSError): os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except (OSError, ValueError, ArithmeticError, MemoryError, RuntimeError) as e:   # RuntimeError: torch's, and CallbackError
+    except (OSError, ValueError, ArithmeticError, MemoryError, RuntimeError, ImportError) as e:
+        # RuntimeError: torch's, and CallbackError; ImportError: also what Ctrl-C in the middle of an import can leave
         print(f"mnist37 {args.command}: error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

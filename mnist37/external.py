@@ -252,7 +252,7 @@ def _sweep(dest:Path, top:str):
     for p in list(dest.glob(f'.{glob.escape(top)}-partial-*')) + list(dest.glob(f'.{glob.escape(top)}-old-*')):
         shutil.rmtree(p, ignore_errors=True)
 
-_DERIVED = re.compile(r'mnist37-cache\.pt|\.mnist37-cache\.pt\..*\.tmp')   # what `mnist37.cache` writes in a data folder
+_DERIVED = re.compile(r'\.?mnist37-pixels\.cache(\..*\.tmp)?|mnist37-cache\.pt')   # what `mnist37.cache` writes in a data folder
 
 def _not_in_archive(out:Path, idx:ArchiveIndex) -> list:
     "The paths under the installed folder `out` that the archive does not hold (besides the pixel cache): the user's files."

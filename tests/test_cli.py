@@ -142,7 +142,7 @@ def test_no_cache_and_unwritable_cache(tmp_path):
     fake = fake_mnist(tmp_path/'fake')
     r = mnist37('summary', '--path', fake, '--no-cache')
     assert r.returncode == 0 and files_under(fake) == files_under(fake_mnist(tmp_path/'ref')), r
-    (fake/'mnist37-cache.pt').mkdir()      # a cache that can be neither read nor replaced: warn, and load anyway
+    (fake/'mnist37-pixels.cache').mkdir()      # a cache that can be neither read nor replaced: warn, and load anyway
     r = mnist37('summary', '--path', fake)
     assert r.returncode == 0 and 'it is not a regular file' in r.stderr and 'train' in r.stdout, r
 
@@ -150,7 +150,7 @@ def test_no_cache_and_unwritable_cache(tmp_path):
 def test_a_truncated_cache_is_rebuilt_by_the_next_process(tmp_path):
     fake = fake_mnist(tmp_path/'fake')
     assert mnist37('summary', '--path', fake).returncode == 0
-    cache = fake/'mnist37-cache.pt'; good = cache.read_bytes()
+    cache = fake/'mnist37-pixels.cache'; good = cache.read_bytes()
     cache.write_bytes(good[:100])          # what a kill during an in-place write used to leave
     r = mnist37('summary', '--path', fake)
     assert r.returncode == 0 and 'unreadable pixel cache' in r.stderr and cache.read_bytes() == good, r
@@ -189,7 +189,7 @@ def test_concurrent_first_loads_share_the_cache(tmp_path):
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0]*4, outs
     assert all('Traceback' not in err and 'unreadable' not in err for _, err in outs), outs   # no reader saw half a file
-    assert sorted(p.name for p in fake.iterdir()) == ['mnist37-cache.pt', 'train', 'valid']  # and no temporary file is left
+    assert sorted(p.name for p in fake.iterdir()) == ['mnist37-pixels.cache', 'train', 'valid']  # and no temporary file is left
 
 
 BOMBS = {   # each a few KB at most; each used to cost minutes or gigabytes before it was refused
@@ -211,3 +211,32 @@ def test_tiny_hostile_archives_are_refused_in_bounded_time_and_memory(tmp_path, 
                        capture_output=True, text=True, timeout=120)   # 3 GB of address space: torch-free, the CLI needs far less
     assert refused(r) and time.monotonic() - t < 60, (name, r.stderr)
     assert not (tmp_path/'d').exists()
+
+
+def test_train_into_a_closed_pipe_and_a_closed_stdout(tmp_path):
+    fake = fake_mnist(tmp_path/'fake', n=40)
+    r = subprocess.run(f'"{SCRIPT}" train --path "{fake}" --epochs 3 | head -1', shell=True, capture_output=True, text=True, timeout=300)
+    assert r.stderr == '' and r.stdout.strip(), r        # the progress bar's BrokenPipeError ends the run quietly
+    r = subprocess.run(f'"{SCRIPT}" train --path "{fake}" --epochs 1 --quiet >&-', shell=True, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and 'Traceback' not in r.stderr and 'Error' not in r.stderr, r
+
+
+@pytest.mark.parametrize('flag, value', [('--lr', '0'), ('--lr', '-0.0'), ('--lr', 'nan'), ('--lr', 'inf'), ('--bs', '0'),
+                                         ('--bs', '99999999999999999999'), ('--epochs', '-1'), ('--seed', '1e3')])
+def test_numeric_flags_name_the_flag(flag, value):
+    r = mnist37('train', flag, value)
+    assert r.returncode == 2 and f'argument {flag}: must be' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+
+
+def test_an_installed_home_is_used_without_writing_and_a_broken_config_is_named(tmp_path):
+    if not (SHARED/'data'/'mnist_sample.tgz').exists(): pytest.skip('needs ../shared/data/mnist_sample.tgz')
+    home = tmp_path/'home'; env = {'FASTAI_HOME': str(home)}
+    assert mnist37('install-data', SHARED/'data'/'mnist_sample.tgz', env=env).returncode == 0
+    (home/'data'/'.mnist_sample.lock').unlink()
+    before = files_under(home)
+    r = mnist37('summary', '--no-cache', env=env)      # untar_data would write a lock file (a read-only home fails)
+    assert r.returncode == 0 and 'train' in r.stdout and files_under(home) == before, (r, set(files_under(home)) - set(before))
+    for text in ('', '[DEFAULT\ndata = data\n'):
+        (home/'config.ini').write_text(text)
+        r = mnist37('summary', env=env)
+        assert refused(r, str(home/'config.ini')) and 'delete it' in r.stderr, r.stderr
