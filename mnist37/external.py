@@ -21,9 +21,11 @@ def fastai_data_dir() -> Path:
     p = configparser.ConfigParser()
     try: p.read(cfg, encoding='utf8')
     except (configparser.Error, UnicodeDecodeError, OSError) as e:
-        raise ValueError(f"fastai's config file {str(cfg)!r} is broken ({type(e).__name__}: {str(e).splitlines()[0]}): {fix}.") from None
+        raise ValueError(f"fastai's config file {str(cfg)!r} is broken ({type(e).__name__}: "
+                         f"{str(e).splitlines()[0]}): {fix}.") from None
     if not p.get('DEFAULT', 'data', fallback=''):
-        raise ValueError(f"fastai's config file {str(cfg)!r} is empty or has no `data` entry (a full disk or two first runs at once "
+        raise ValueError(f"fastai's config file {str(cfg)!r} is empty or has no `data` entry (a full disk or "
+                         "two first runs at once "
                          f"leave one like this): {fix}.")
     return home/p.get('DEFAULT', 'data')
 
@@ -75,7 +77,8 @@ class ArchiveError(ValueError):
     "An archive that is refused: unsafe, damaged, or not in the shape of fastai's archives."
 
 def _bad(archive, what:str) -> ArchiveError:
-    return ArchiveError(f"Refusing {str(archive)!r}: {what}. Use an intact fastai archive (one top folder of plain folders and files).")
+    return ArchiveError(f"Refusing {str(archive)!r}: {what}. Use an intact fastai archive (one top folder of "
+                        "plain folders and files).")
 
 class Member(NamedTuple):
     "One checked member of an archive: its name without a leading './', whether it is a folder, its size."
@@ -107,10 +110,13 @@ def _name(block:bytes, archive) -> str:
     except UnicodeDecodeError: raise _bad(archive, f"member name {raw[:80]!r} is not plain ASCII; {_SHAPE}") from None
     parts = name.rstrip('/').split('/') if name != '/' else ['']
     if len(parts) > 1 and parts[0] == '.': parts = parts[1:]     # './top/...', as some tar programs write names
-    if any(o in ('', '.', '..') for o in parts): raise _bad(archive, f"member {name!r} is absolute or has an empty, '.' or '..' part")
+    if any(o in ('', '.', '..') for o in parts):
+        raise _bad(archive, f"member {name!r} is absolute or has an empty, '.' or '..' part")
     if len(name) > _MAX_NAME or len(parts) > _MAX_DEPTH:
-        raise _bad(archive, f"member {name[:80]!r}… is longer than {_MAX_NAME} characters or deeper than {_MAX_DEPTH} folders; {_SHAPE}")
-    if not all(_PLAIN.fullmatch(o) for o in parts): raise _bad(archive, f"member {name!r} is not a plain name; {_SHAPE}")
+        raise _bad(archive, f"member {name[:80]!r}… is longer than {_MAX_NAME} characters or deeper than "
+                            f"{_MAX_DEPTH} folders; {_SHAPE}")
+    if not all(_PLAIN.fullmatch(o) for o in parts):
+        raise _bad(archive, f"member {name!r} is not a plain name; {_SHAPE}")
     return '/'.join(parts)
 
 def _headers(tar, archive, budget:int, why:str, max_members:int):
@@ -118,24 +124,33 @@ def _headers(tar, archive, budget:int, why:str, max_members:int):
     n = total = 0
     while True:
         block = tar.read(512)
-        if n == 0 and len(block) < 512: raise _bad(archive, f"it is not a readable tar archive (shorter than one tar header)")
-        if len(block) < 512: raise _bad(archive, "the tar stream is truncated or a header is corrupt (no end-of-archive block after the last member)")
+        if n == 0 and len(block) < 512:
+            raise _bad(archive, f"it is not a readable tar archive (shorter than one tar header)")
+        if len(block) < 512:
+            raise _bad(archive, "the tar stream is truncated or a header is corrupt (no end-of-archive block "
+                                "after the last member)")
         if not block.strip(b'\0'): break
-        if n == 0 and block[257:262] != b'ustar': raise _bad(archive, f"it is not a readable tar archive (no tar header at its start)")
+        if n == 0 and block[257:262] != b'ustar':
+            raise _bad(archive, f"it is not a readable tar archive (no tar header at its start)")
         if sum(block[:148]) + 8*32 + sum(block[156:]) != _octal(block[148:156], 'checksum', archive):
             raise _bad(archive, "a header's checksum is wrong: the archive is corrupt")
         kind = _TYPES.get(block[156:157], f'unknown type {block[156:157]!r}')
-        if kind not in ('file', 'folder') and not kind.endswith('link'):   # before its name is parsed: pax and GNU names are refused
-            raise _bad(archive, f"member {block[:100].split(bytes(1))[0][:80]!r} is a {kind}, not a plain file or folder; {_SHAPE}")
+        # before its name is parsed: pax and GNU names are refused
+        if kind not in ('file', 'folder') and not kind.endswith('link'):
+            raise _bad(archive, f"member {block[:100].split(bytes(1))[0][:80]!r} is a {kind}, not a plain file "
+                                f"or folder; {_SHAPE}")
         name = _name(block, archive)
         if kind.endswith('link'):
-            raise _bad(archive, f"member {name!r} is a {kind} (to {block[157:257].split(bytes(1))[0].decode('latin-1')!r}); "
+            raise _bad(archive, f"member {name!r} is a {kind} (to "
+                                f"{block[157:257].split(bytes(1))[0].decode('latin-1')!r}); "
                                 "fastai's data archives hold no links, so no archive with links is extracted")
         if block[124] & 0x80: raise _bad(archive, f"member {name!r} declares its size in base-256 (over 8 GB)")
         size = _octal(block[124:136], 'size', archive) if kind == 'file' else 0
         n, total = n + 1, total + size
         if n > max_members: raise _bad(archive, f"it holds more than {max_members:,} members")
-        if total > budget: raise _bad(archive, f"its members declare {total:,} bytes or more, over the limit of {budget:,} bytes ({why})")
+        if total > budget:
+            raise _bad(archive, f"its members declare {total:,} bytes or more, over the limit of {budget:,} "
+                                f"bytes ({why})")
         left = size + (-size % 512)
         def data(left=left, size=size):
             "The member's bytes in chunks; its padding is read and dropped."
@@ -145,9 +160,11 @@ def _headers(tar, archive, budget:int, why:str, max_members:int):
                 if not b: raise _bad(archive, "the tar stream is truncated (a member's data is cut short)")
                 yield b[:max(0, size - got)]; got += len(b)
         yield Member(name, kind == 'folder', size), data
-    tail = tar.read(_MAX_TAIL + 1)   # the second end block and the padding to the record size: zeros, and not much of them
+    # the second end block and the padding to the record size: zeros, and not much of them
+    tail = tar.read(_MAX_TAIL + 1)
     if len(tail) > _MAX_TAIL or tail.strip(b'\0'):
-        raise _bad(archive, f"it has data past its end-of-archive marker ({'more than ' if len(tail) > _MAX_TAIL else ''}"
+        raise _bad(archive, "it has data past its end-of-archive marker "
+                            f"({'more than ' if len(tail) > _MAX_TAIL else ''}"
                             f"{min(len(tail), _MAX_TAIL):,} bytes)")
 
 def _members(f, archive, max_members:int, max_bytes:int, max_ratio:float):
@@ -181,7 +198,8 @@ def _index(f, archive, max_members:int=200_000, max_bytes:int=2**31, max_ratio:f
         for _ in data(): pass
         parts = m.name.split('/')
         if m.name in seen: raise _bad(archive, f"member {m.name!r} appears twice")
-        if not m.is_dir and m.name in parents: raise _bad(archive, f"member {m.name!r} is a file, but other members lie inside it")
+        if not m.is_dir and m.name in parents:
+            raise _bad(archive, f"member {m.name!r} is a file, but other members lie inside it")
         for i in range(1, len(parts)):
             anc = '/'.join(parts[:i])
             if seen.get(anc) is False: raise _bad(archive, f"member {m.name!r} lies inside the file {anc!r}")
@@ -189,16 +207,20 @@ def _index(f, archive, max_members:int=200_000, max_bytes:int=2**31, max_ratio:f
         seen[m.name] = m.is_dir
         tops.add(parts[0]); members.append(m)
     if not members: raise _bad(archive, "it is empty")
-    if len(tops) != 1: raise _bad(archive, f"it must hold exactly one top folder, as fastai's archives do; found {sorted(tops)}")
+    if len(tops) != 1:
+        raise _bad(archive, f"it must hold exactly one top folder, as fastai's archives do; found {sorted(tops)}")
     top = tops.pop()
-    if seen.get(top) is False or not any(k != top for k in seen): raise _bad(archive, f"its top {top!r} is not a folder of files")
+    if seen.get(top) is False or not any(k != top for k in seen):
+        raise _bad(archive, f"its top {top!r} is not a folder of files")
     return ArchiveIndex(top, members, digest)
 
 def _open_archive(archive) -> io.BufferedReader:
     "The archive open for reading, if it is a regular file (a FIFO or a device would never end)."
     archive = Path(archive)
     try: f = open(os.open(archive, os.O_RDONLY | getattr(os, 'O_NONBLOCK', 0)), 'rb')
-    except FileNotFoundError: raise FileNotFoundError(f"No archive at {str(archive.resolve())!r}: pass the path of a .tgz such as mnist_sample.tgz") from None
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No archive at {str(archive.resolve())!r}: pass the path of a .tgz such as "
+                                "mnist_sample.tgz") from None
     if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
         f.close(); raise _bad(archive, "it is not a regular file")
     return f
@@ -238,13 +260,15 @@ def _locked(lock_file:Path):
 def _writable_dir(dest:Path) -> Path:
     "Create `dest` if needed; fail with the path and the fix when it is a file or cannot be written."
     if dest.exists() and not dest.is_dir():
-        raise NotADirectoryError(f"The destination {dest} is a file, not a folder: pass a folder (--dest) or move the file.")
+        raise NotADirectoryError(f"The destination {dest} is a file, not a folder: pass a folder (--dest) or "
+                                 "move the file.")
     try: dest.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise PermissionError(f"Cannot create the destination folder {dest} ({e.strerror}): "
                               "pass a writable folder (--dest) or set FASTAI_HOME.") from e
     if not os.access(dest, os.W_OK | os.X_OK):
-        raise PermissionError(f"The destination folder {dest} is not writable: pass a writable folder (--dest) or set FASTAI_HOME.")
+        raise PermissionError(f"The destination folder {dest} is not writable: pass a writable folder (--dest) "
+                              "or set FASTAI_HOME.")
     return dest
 
 def _sweep(dest:Path, top:str):
@@ -252,7 +276,8 @@ def _sweep(dest:Path, top:str):
     for p in list(dest.glob(f'.{glob.escape(top)}-partial-*')) + list(dest.glob(f'.{glob.escape(top)}-old-*')):
         shutil.rmtree(p, ignore_errors=True)
 
-_DERIVED = re.compile(r'\.?mnist37-pixels\.cache(\..*\.tmp)?|mnist37-cache\.pt')   # what `mnist37.cache` writes in a data folder
+# what `mnist37.cache` writes in a data folder
+_DERIVED = re.compile(r'\.?mnist37-pixels\.cache(\..*\.tmp)?|mnist37-cache\.pt')
 
 def _not_in_archive(out:Path, idx:ArchiveIndex) -> list:
     "The paths under the installed folder `out` that the archive does not hold (besides the pixel cache): the user's files."
@@ -272,9 +297,11 @@ def _extract(f, archive, into:Path, idx:ArchiveIndex, limits:dict):
     for m, data in _members(f, archive, **{**dict(max_members=200_000, max_bytes=2**31, max_ratio=100.), **limits}):
         if data is None:
             if m != idx.sha256 or got != idx.members:
-                raise _bad(archive, "it changed while it was being installed (the bytes extracted are not those checked); install it again")
+                raise _bad(archive, "it changed while it was being installed (the bytes extracted are not those "
+                                    "checked); install it again")
             return
-        if m.name.split('/')[0] != idx.top: raise _bad(archive, "it changed while it was being installed; install it again")
+        if m.name.split('/')[0] != idx.top:
+            raise _bad(archive, "it changed while it was being installed; install it again")
         p = into/m.name
         if m.is_dir: p.mkdir(parents=True, exist_ok=True)
         else:
@@ -300,7 +327,8 @@ def install(archive, # path of the archive
         known = KNOWN.get(idx.top)
         want = sha256 or (known.sha256 if known else None)
         if want and idx.sha256 != want.lower():
-            raise ValueError(f"Refusing {str(archive)!r}: its sha256 is {idx.sha256}, but {idx.top} is recorded as {want}. "
+            raise ValueError(f"Refusing {str(archive)!r}: its sha256 is {idx.sha256}, but {idx.top} is recorded "
+                             f"as {want}. "
                              "The file is corrupt, cut short or not the original: get it again.")
         dest = _writable_dir(Path(dest) if dest is not None else fastai_data_dir())
         out = dest/idx.top
@@ -309,7 +337,8 @@ def install(archive, # path of the archive
                 if known: check_counts(out, count_files(out, known.counts), idx.top)
                 return Installed(out, False)
             if out.is_dir() and not out.is_symlink() and (extra := _not_in_archive(out, idx)):
-                raise FileExistsError(f"Not replacing {str(out)!r}: it holds {len(extra)} files or folders that are not in the archive "
+                raise FileExistsError(f"Not replacing {str(out)!r}: it holds {len(extra)} files or folders that "
+                                      "are not in the archive "
                                       f"({', '.join(map(repr, extra[:3]))}{' …' if len(extra) > 3 else ''}), which overwriting would delete. "
                                       "Move them out of the folder first, or install elsewhere (--dest).")
             _sweep(dest, idx.top)

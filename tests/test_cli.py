@@ -1,6 +1,6 @@
 """The `mnist37` command in real processes: hostile and broken archives, concurrent installs, pipes,
 interrupts and unwritable caches. Every fault is an `error:` line and exit 2, never a traceback.
-(Library-level checks of the same functions are in the notebooks: 98_external, 00_data, 04_cli.)"""
+(Library-level checks of the same functions are in the notebooks: 98_external, 99_cache, 00_data, 95_cli.)"""
 import io, os, signal, subprocess, tarfile, time
 from pathlib import Path
 
@@ -102,7 +102,8 @@ def test_destination_faults(tmp_path):
     demo = make_tar(tmp_path/'demo.tgz', [('demo', None), ('demo/a', b'1')])
     (tmp_path/'afile').write_text('x')
     assert refused(mnist37('install-data', demo, '--dest', tmp_path/'afile'), f"{tmp_path/'afile'} is a file")
-    assert refused(mnist37('install-data', demo, '--dest', tmp_path/'afile'/'sub'), f"Cannot create the destination folder {tmp_path/'afile'/'sub'}")
+    assert refused(mnist37('install-data', demo, '--dest', tmp_path/'afile'/'sub'), "Cannot create the "
+                                                                                    f"destination folder {tmp_path/'afile'/'sub'}")
     assert refused(mnist37('install-data', tmp_path/'nope.tgz'), 'No archive at')
 
 
@@ -188,8 +189,10 @@ def test_concurrent_first_loads_share_the_cache(tmp_path):
              for _ in range(4)]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0]*4, outs
-    assert all('Traceback' not in err and 'unreadable' not in err for _, err in outs), outs   # no reader saw half a file
-    assert sorted(p.name for p in fake.iterdir()) == ['mnist37-pixels.cache', 'train', 'valid']  # and no temporary file is left
+    # no reader saw half a file
+    assert all('Traceback' not in err and 'unreadable' not in err for _, err in outs), outs
+    # and no temporary file is left
+    assert sorted(p.name for p in fake.iterdir()) == ['mnist37-pixels.cache', 'train', 'valid']
 
 
 BOMBS = {   # each a few KB at most; each used to cost minutes or gigabytes before it was refused
@@ -207,8 +210,10 @@ def test_tiny_hostile_archives_are_refused_in_bounded_time_and_memory(tmp_path, 
     archive = tmp_path/'bomb.tgz'; BOMBS[name](archive)
     assert archive.stat().st_size < 2_000_000
     t = time.monotonic()
-    r = subprocess.run(['bash', '-c', f'ulimit -v 3000000; exec "{SCRIPT}" install-data "{archive}" --dest "{tmp_path/"d"}"'],
-                       capture_output=True, text=True, timeout=120)   # 3 GB of address space: torch-free, the CLI needs far less
+    r = subprocess.run(['bash', '-c', f'ulimit -v 3000000; exec "{SCRIPT}" install-data "{archive}" --dest '
+                                      f'"{tmp_path/"d"}"'],
+                       # 3 GB of address space: torch-free, the CLI needs far less
+                       capture_output=True, text=True, timeout=120)
     assert refused(r) and time.monotonic() - t < 60, (name, r.stderr)
     assert not (tmp_path/'d').exists()
 
