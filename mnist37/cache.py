@@ -21,15 +21,21 @@ CACHE_NAME, _CACHE_VERSION = 'mnist37-pixels.cache', 2
 
 def _folder_files(d:Path) -> list:
     "The paths of the image files of class folder `d`, sorted by name, as strings: hidden files skipped, anything but a plain file an error."
-    if d.is_symlink(): raise ValueError(f"{d} is a link; each class folder must be a folder of its own. Replace the link with a copy of the images.")
-    if not d.is_dir(): raise FileNotFoundError(f"Missing folder {d}: expected a folder of the images of class {d.name!r}. {how_to_install(d.parent.parent.name)}")
+    if d.is_symlink():
+        raise ValueError(f"{d} is a link; each class folder must be a folder of its own. Replace the link with "
+                         "a copy of the images.")
+    if not d.is_dir():
+        raise FileNotFoundError(f"Missing folder {d}: expected a folder of the images of class {d.name!r}. "
+                                f"{how_to_install(d.parent.parent.name)}")
     files = []
     for e in sorted(os.scandir(d), key=lambda e: e.name):
         if is_hidden(e.name): continue
-        if not e.is_file(): raise ValueError(f"{Path(e.path)} is not a plain file (a folder, a FIFO, a socket or a broken link); "
+        if not e.is_file():
+            raise ValueError(f"{Path(e.path)} is not a plain file (a folder, a FIFO, a socket or a broken link); "
                                              "a class folder holds only images. Remove it.")
         files.append(e.path)
-    if not files: raise ValueError(f"Empty folder {d}: expected the PNG images of digit {d.name}. Re-install the archive.")
+    if not files:
+        raise ValueError(f"Empty folder {d}: expected the PNG images of digit {d.name}. Re-install the archive.")
     return files
 
 def _class_files(path:Path, splits, classes) -> dict:
@@ -40,7 +46,9 @@ def _class_files(path:Path, splits, classes) -> dict:
             d = path/s/c
             res[f'{s}/{c}'] = _folder_files(d)
             st = d.stat()
-            if (st.st_dev, st.st_ino) in seen: raise ValueError(f"{d} and {seen[(st.st_dev, st.st_ino)]} are the same folder; each class needs its own images.")
+            if (st.st_dev, st.st_ino) in seen:
+                raise ValueError(f"{d} and {seen[(st.st_dev, st.st_ino)]} are the same folder; each class needs "
+                                 "its own images.")
             seen[(st.st_dev, st.st_ino)] = d
     if path.name in KNOWN: check_counts(path, {k: len(v) for k, v in res.items()}, path.name)
     return res
@@ -73,14 +81,17 @@ def read_digit(fn) -> np.ndarray:
             f.seek(0)
             im = Image.open(f, formats=['PNG'])
         except _UNREADABLE as e:
-            raise ValueError(f"{fn} is not a PNG image ({e}): every file in a class folder must be a 28x28 grayscale PNG. "
+            raise ValueError(f"{fn} is not a PNG image ({e}): every file in a class folder must be a 28x28 "
+                             "grayscale PNG. "
                              "Remove or replace it.") from e
         with im:   # the size is in the header: an oversized image is refused before it is decoded
             if im.mode != 'L' or im.size != (28, 28):
-                raise ValueError(f"{fn} is a {im.size[0]}x{im.size[1]} {im.mode} image; expected 28x28 grayscale (mode 'L'). "
+                raise ValueError(f"{fn} is a {im.size[0]}x{im.size[1]} {im.mode} image; expected 28x28 "
+                                 "grayscale (mode 'L'). "
                                  "Remove or replace it.")
             try: return np.array(im)
-            except _UNREADABLE as e: raise ValueError(f"{fn} is truncated or corrupt ({e}). Remove or replace it.") from e
+            except _UNREADABLE as e:
+                raise ValueError(f"{fn} is truncated or corrupt ({e}). Remove or replace it.") from e
 
 # %% ../nbs/99_cache.ipynb #c5d7b6c4
 def _cache_file(path:Path, cache) -> Path|None:
@@ -95,7 +106,8 @@ def _regular(file:Path) -> bool:
     try: st = os.stat(file)
     except FileNotFoundError: return False
     if stat.S_ISREG(st.st_mode): return True
-    warnings.warn(f"Not using the pixel cache {file}: it is not a regular file (a FIFO, a device or a folder). Remove it.")
+    warnings.warn(f"Not using the pixel cache {file}: it is not a regular file (a FIFO, a device or a folder). "
+                  "Remove it.")
     return False
 
 _MAGIC = b'mnist37 pixel cache\n'
@@ -115,7 +127,8 @@ def _read_cache(file:Path, fp:str, newest:int, files:dict) -> dict|None:
             if head.get('counts') != counts: raise ValueError('its header does not match the image folders')
             if st.st_size != (want := f.tell() + 28*28*sum(counts.values())):
                 raise ValueError(f'it holds {st.st_size:,} bytes, not the {want:,} its header promises')
-            if newest + _RACY_NS > _times(st)[0]: return None  # an image changed within the timestamps' resolution: it may be stale
+            # an image changed within the timestamps' resolution: it may be stale
+            if newest + _RACY_NS > _times(st)[0]: return None
             px = {}
             for k, n in counts.items():
                 buf = bytearray(n*28*28)
@@ -123,7 +136,8 @@ def _read_cache(file:Path, fp:str, newest:int, files:dict) -> dict|None:
                 px[k] = torch.frombuffer(buf, dtype=torch.uint8).view(n, 28, 28)
             return px
     except (OSError, ValueError, UnicodeDecodeError) as e:   # a broken cache is reported and rebuilt, never fatal
-        warnings.warn(f"Ignoring the unreadable pixel cache {file} ({type(e).__name__}: {e}); decoding the images again.")
+        warnings.warn(f"Ignoring the unreadable pixel cache {file} ({type(e).__name__}: {e}); decoding the "
+                      "images again.")
         return None
 
 def _sweep_tmp(file:Path):

@@ -31,6 +31,7 @@ def check_finite(name:str, t:torch.Tensor, owner:str='') -> torch.Tensor:
     bad = ~torch.isfinite(t)
     if bad.any():
         i = bad.nonzero()[0].tolist()
-        raise ValueError(f"{_who(owner)}{name} holds {int(bad.sum())} non-finite values; the first is {t[tuple(i)].item()} at index {tuple(i)}. "
+        raise ValueError(f"{_who(owner)}{name} holds {int(bad.sum())} non-finite values; the first is "
+                         f"{t[tuple(i)].item()} at index {tuple(i)}. "
                          "Check the data for nan/inf.")
     return t

@@ -30,7 +30,8 @@ def data_path(url:str, # the name in fastai's `URLs`, e.g. 'MNIST_SAMPLE'
         path = Path(path).expanduser()
         if not path.is_dir(): raise FileNotFoundError(f"No {url} folder at {path.resolve()}. {how_to_install(top)}")
         return path
-    if (d := fastai_data_dir()/top).is_dir(): return d   # installed: found without writing (untar_data locks, even then)
+    # installed: found without writing (untar_data locks, even then)
+    if (d := fastai_data_dir()/top).is_dir(): return d
     from fastai.data.external import untar_data, URLs
     try: return Path(untar_data(getattr(URLs, url)))
     except OSError as e:
