@@ -336,7 +336,10 @@ def install(archive, # path of the archive
             if out.exists() and not overwrite:
                 if known: check_counts(out, count_files(out, known.counts), idx.top)
                 return Installed(out, False)
-            if out.is_dir() and not out.is_symlink() and (extra := _not_in_archive(out, idx)):
+            if out.is_symlink() or (out.exists() and not out.is_dir()):
+                raise FileExistsError(f"Not replacing {str(out)!r}: it is not a folder (a file or a link), so it is not an "
+                                      "install of this archive. Move it away first, or install elsewhere (--dest).")
+            if extra := _not_in_archive(out, idx):
                 raise FileExistsError(f"Not replacing {str(out)!r}: it holds {len(extra)} files or folders that "
                                       "are not in the archive "
                                       f"({', '.join(map(repr, extra[:3]))}{' …' if len(extra) > 3 else ''}), which overwriting would delete. "
