@@ -14,9 +14,10 @@ __all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', '
 
 # %% ../nbs/98_external.ipynb #ae963373
 def fastai_data_dir() -> Path:
-    "fastai's data folder as `untar_data` finds it (`data` in `$FASTAI_HOME/config.ini`, default `~/.fastai/data`), read without writing."
+    "fastai's data folder as `untar_data` finds it (`data` in `$FASTAI_HOME/config.ini`), read without writing anything."
     home = Path(os.environ.get('FASTAI_HOME', '~/.fastai')).expanduser().absolute()
-    cfg, fix = home/'config.ini', "delete it (fastai writes a fresh one on its next run) or repair its `data = data` line"
+    cfg = home/'config.ini'
+    fix = "delete it (fastai writes a fresh one on its next run) or repair its `data = data` line"
     if not cfg.exists(): return home/'data'       # fastai's default, which it writes into a new config.ini
     p = configparser.ConfigParser()
     try: p.read(cfg, encoding='utf8')
@@ -54,7 +55,7 @@ def how_to_install(top:str) -> str:
             f"(or `mnist37.external.install_archive(...)` in Python), or pass path= an extracted {top} folder.")
 
 def is_hidden(name:str) -> bool:
-    "True for names a data folder may hold besides its images: dot files (`.DS_Store`, `._x.png`), `Thumbs.db`, `desktop.ini`."
+    "True for the names of files that operating systems leave in folders: dot files, `Thumbs.db`, `desktop.ini`."
     return name.startswith('.') or name in _OS_FILES
 
 def check_counts(path, found:dict, name:str):
@@ -65,13 +66,16 @@ def check_counts(path, found:dict, name:str):
                              f"Reinstall it: mnist37 install-data --overwrite <path of {name}.tgz>")
 
 # %% ../nbs/98_external.ipynb #81296922
-_OPENERS = {b'\x1f\x8b': lambda f: gzip.GzipFile(fileobj=f, mode='rb'), b'BZh': bz2.BZ2File, b'\xfd7zXZ\x00': lzma.LZMAFile}
+_OPENERS = {b'\x1f\x8b': lambda f: gzip.GzipFile(fileobj=f, mode='rb'),   # magic bytes -> decompressing reader
+            b'BZh': bz2.BZ2File, b'\xfd7zXZ\x00': lzma.LZMAFile}
 _PLAIN = re.compile(r'[A-Za-z0-9_][A-Za-z0-9_.+-]*')
 _MAX_NAME, _MAX_DEPTH, _MAX_TAIL = 255, 8, 64*1024
-_TYPES = {b'0': 'file', b'\0': 'file', b'5': 'folder', b'1': 'hard link', b'2': 'symbolic link', b'3': 'character device',
-          b'4': 'block device', b'6': 'FIFO', b'7': 'contiguous file', b'x': 'pax extended header', b'g': 'pax global header',
+_TYPES = {b'0': 'file', b'\0': 'file', b'5': 'folder', b'1': 'hard link', b'2': 'symbolic link',
+          b'3': 'character device', b'4': 'block device', b'6': 'FIFO', b'7': 'contiguous file',
+          b'x': 'pax extended header', b'g': 'pax global header',
           b'L': 'GNU long name', b'K': 'GNU long link name', b'S': 'GNU sparse file'}
-_SHAPE = "the archives this project knows hold only plain folders and files with short plain names (letters, digits, `_.+-`)"
+_SHAPE = ("the archives this project knows hold only plain folders and files with short plain names "
+          "(letters, digits, `_.+-`)")
 
 class ArchiveError(ValueError):
     "An archive that is refused: unsafe, damaged, or not in the shape of fastai's archives."
@@ -120,7 +124,7 @@ def _name(block:bytes, archive) -> str:
     return '/'.join(parts)
 
 def _headers(tar, archive, budget:int, why:str, max_members:int):
-    "Yield `(Member, data_reader)` for each member of the uncompressed tar stream `tar`, checking each header before reading on."
+    "Yield `(Member, data_reader)` for each member of tar stream `tar`, checking each header before reading on."
     n = total = 0
     while True:
         block = tar.read(512)
@@ -168,7 +172,7 @@ def _headers(tar, archive, budget:int, why:str, max_members:int):
                             f"{min(len(tail), _MAX_TAIL):,} bytes)")
 
 def _members(f, archive, max_members:int, max_bytes:int, max_ratio:float):
-    "Yield `(Member, data)` of the archive open as binary file `f` (gzip, bzip2, xz or plain tar) from where `f` is now."
+    "Yield `(Member, data)` of the archive open as `f` (gzip, bzip2, xz or plain tar), then its sha256 and None."
     size = os.fstat(f.fileno()).st_size
     src = _Source(f)
     head = f.read(6); f.seek(-len(head), 1)
@@ -230,7 +234,7 @@ def read_archive(archive, # path of a .tgz/.tar archive
                  max_bytes:int=2**31, # refuse archives declaring more bytes in all
                  max_ratio:float=100. # refuse archives declaring more than this times their own size
                 ) -> ArchiveIndex:
-    "Check every member of tar `archive` and its whole stream; return its top folder, members and sha256, or raise `ValueError`."
+    "Check every member of `archive` and its whole stream; return its top folder, members and sha256, or raise `ValueError`."
     with _open_archive(archive) as f: return _index(f, archive, max_members, max_bytes, max_ratio)
 
 # %% ../nbs/98_external.ipynb #4e475de3
@@ -280,7 +284,7 @@ def _sweep(dest:Path, top:str):
 _DERIVED = re.compile(r'\.?mnist37-pixels\.cache(\..*\.tmp)?|mnist37-cache\.pt')
 
 def _not_in_archive(out:Path, idx:ArchiveIndex) -> list:
-    "The paths under the installed folder `out` that the archive does not hold (besides the pixel cache): the user's files."
+    "The paths under the installed folder `out` that the archive does not hold, the pixel cache aside: the user's."
     names = {m.name for m in idx.members}
     extra = []
     for root, dirs, files in os.walk(out):
@@ -291,7 +295,7 @@ def _not_in_archive(out:Path, idx:ArchiveIndex) -> list:
     return sorted(extra)
 
 def _extract(f, archive, into:Path, idx:ArchiveIndex, limits:dict):
-    "Read the archive open as `f` again from its start, checking it as `read_archive` does, and write its members into `into`."
+    "Read the archive open as `f` again from its start, checked as `read_archive` does, writing its members into `into`."
     f.seek(0)
     got = []
     for m, data in _members(f, archive, **{**dict(max_members=200_000, max_bytes=2**31, max_ratio=100.), **limits}):
@@ -306,7 +310,8 @@ def _extract(f, archive, into:Path, idx:ArchiveIndex, limits:dict):
         if m.is_dir: p.mkdir(parents=True, exist_ok=True)
         else:
             p.parent.mkdir(parents=True, exist_ok=True)
-            with open(os.open(p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0), 0o666), 'wb') as out:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_NOFOLLOW', 0)
+            with open(os.open(p, flags, 0o666), 'wb') as out:
                 for b in data(): out.write(b)
         got.append(m)
 
