@@ -221,6 +221,7 @@ def train_model(model, # the model to train, in place
                ) -> pd.DataFrame:
     "Train `model` on `dls.train`, validate on `dls.valid` after each epoch; return train_loss, valid_loss, accuracy."
     epochs = check_int('epochs', epochs, owner='train_model')
+    if patience is not None: check_int('patience', patience, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
     for epoch in range(epochs):
         model.train()
