@@ -3,7 +3,8 @@
 Run: python benchmarks/bench_train.py [--epochs 10] [--repeat 3]
 
 - book loop: the book's `train_epoch` over a fastai DataLoader of (x, y) pairs (collated sample by sample)
-- hand loop: `mnist37.sgd.train_epoch` with `SGD_Optim` over pre-batched tensors (`batches`)
+- hand loop: `mnist37.sgd.train_epoch` with `SGD_Optim` over pre-batched tensors (`batches`), with its guards
+- hand loop, no stall check: the same with `patience=None` (no parameter copy per step): the guard's cost
 - Learner.fit: fastai's `Learner(..., opt_func=SGD).fit`, no progress bar or logging (train + validation)
 - autograd floor: 49 empty `backward()` calls, the fixed cost any autograd loop pays per epoch here
 All start from the same seeded nn.Linear(784, 1); the table shows the median ms per epoch.
@@ -42,10 +43,15 @@ def main():
         m = make_model(); opt = SGD_Optim(m.parameters(), 1.)
         return lambda: [train_epoch(m, fast, opt) for _ in range(a.epochs)]
 
+    def hand_unguarded():
+        m = make_model(); opt = SGD_Optim(m.parameters(), 1.)
+        return lambda: [train_epoch(m, fast, opt, patience=None) for _ in range(a.epochs)]
+
     def learner():
-        from fastai.learner import Learner
-        from fastai.optimizer import SGD
-        learn = Learner(get_dls(data), make_model(), opt_func=SGD, loss_func=mnist_loss, metrics=batch_accuracy)
+        from fastai.learner import Learner as FastaiLearner
+        from fastai.optimizer import SGD as FastaiSGD
+        learn = FastaiLearner(get_dls(data), make_model(), opt_func=FastaiSGD, loss_func=mnist_loss,
+                              metrics=batch_accuracy)
         def run():
             with learn.no_logging(): learn.fit(a.epochs, 1.)
         return run
@@ -55,6 +61,7 @@ def main():
         return lambda: [(x*2).sum().backward() for _ in range(a.epochs*len(fast))]
 
     cases = {'book loop (DataLoader of pairs)': book, 'hand loop (pre-batched tensors)': hand,
+             'hand loop, no stall check': hand_unguarded,
              'Learner.fit (train + valid)': learner, 'autograd floor (49 empty backwards)': floor}
     times = {k: [] for k in cases}
     for _ in range(a.repeat):

@@ -36,7 +36,7 @@ def is_3(x, # one image (28, 28) or a stack of them (n, 28, 28)
 def pixel_similarity(data:tuple, # the four tensors of `load_mnist_sample()`
                      dist=mnist_distance # `mnist_distance` (L1) or `rmse_distance` (L2)
                     ) -> dict:
-    "Validation accuracy of the pixel-similarity baseline: on the 3s, on the 7s, and their mean (as the book reports it)."
+    "Validation accuracy of the pixel-similarity baseline: on the 3s, on the 7s, and their mean (the book's figures)."
     mean3, mean7 = mean_digits(data)
     x, y = data.valid_x.view(-1, 28, 28), data.valid_y[:, 0]
     pred3 = is_3(x, mean3, mean7, dist)
