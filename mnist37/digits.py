@@ -4,29 +4,22 @@
 
 # %% ../nbs/03b_digits.ipynb #41996af4
 from __future__ import annotations
-from typing import NamedTuple
 
 import torch
 from torch import nn
 
+from .cache import load_pixels
 from .checks import check_finite
-from .data import _load_pixels, data_path
+from .data import MnistTensors, data_path
 from .sgd import Loaders, TensorLoader, make_model
 
 # %% auto #0
-__all__ = ['MNIST_SPLITS', 'DIGITS', 'DIGIT_ARCHS', 'Mnist', 'mnist_path', 'load_mnist', 'softmax_naive', 'logsumexp',
-           'log_softmax', 'softmax', 'nll', 'cross_entropy', 'accuracy', 'get_mnist_dls', 'digits_model', 'predict',
+__all__ = ['MNIST_SPLITS', 'DIGITS', 'DIGIT_ARCHS', 'mnist_path', 'load_mnist', 'softmax_naive', 'logsumexp', 'log_softmax',
+           'softmax', 'nll', 'cross_entropy', 'accuracy', 'get_mnist_dls', 'digits_model', 'predict',
            'confusion_matrix', 'most_confused', 'plot_confusion']
 
 # %% ../nbs/03b_digits.ipynb #c26978c4
 MNIST_SPLITS, DIGITS = ('training', 'testing'), tuple('0123456789')
-
-class Mnist(NamedTuple):
-    "The full MNIST as tensors: `x` floats in [0, 1] of shape (n, 784), `y` the digits 0-9 as int64 of shape (n,)."
-    train_x: torch.Tensor
-    train_y: torch.Tensor
-    valid_x: torch.Tensor
-    valid_y: torch.Tensor
 
 def mnist_path(path=None):
     "The full MNIST folder: `path` if given, else fastai's `untar_data(URLs.MNIST)` (downloads when online)."
@@ -34,14 +27,14 @@ def mnist_path(path=None):
 
 def load_mnist(path=None, # an extracted mnist_png folder (default: `untar_data(URLs.MNIST)`)
                cache=True # True: the pixel cache in the data folder, False: none, or a file path
-              ) -> Mnist:
-    "The full MNIST: 60,000 training and 10,000 test images (`valid`), files sorted by name in each digit's folder, digits in order."
-    px = _load_pixels(mnist_path(path), cache, MNIST_SPLITS, DIGITS)
+              ) -> MnistTensors:
+    "The full MNIST: 60,000 training and 10,000 test (`valid`) images, `y` the digits 0-9 as int64 of shape (n,)."
+    px = load_pixels(mnist_path(path), cache, MNIST_SPLITS, DIGITS)   # files sorted by name in each digit's folder
     def split(s):
         x = torch.cat([px[f'{s}/{d}'] for d in DIGITS]).view(-1, 28*28).float().div_(255)   # in place: one 188 MB copy less
         y = torch.cat([torch.full((len(px[f'{s}/{d}']),), i, dtype=torch.int64) for i, d in enumerate(DIGITS)])
         return x, y
-    return Mnist(*split('training'), *split('testing'))
+    return MnistTensors(*split('training'), *split('testing'))
 
 # %% ../nbs/03b_digits.ipynb #7161b64d
 def softmax_naive(x):
@@ -51,12 +44,12 @@ def softmax_naive(x):
 
 # %% ../nbs/03b_digits.ipynb #71b4148a
 def _row_max(x):
-    "The maximum of each row (0 for a row without a finite value, so that a row of -inf stays -inf instead of becoming nan)."
+    "The maximum of each row (0 for a row with no finite value: a row of -inf then stays -inf, not nan)."
     m = x.max(-1, keepdim=True).values
     return torch.where(torch.isfinite(m), m, torch.zeros_like(m))
 
 def logsumexp(x):
-    "log(sum(exp(x))) over the last axis, computed as m + log(sum(exp(x - m))) with m the maximum, so it never overflows."
+    "log(sum(exp(x))) over the last axis as m + log(sum(exp(x - m))), m the row's maximum: it never overflows."
     m = _row_max(x)
     return m + (x - m).exp().sum(-1, keepdim=True).log()
 
@@ -70,49 +63,72 @@ def softmax(x):
     return log_softmax(x).exp()
 
 # %% ../nbs/03b_digits.ipynb #e45e9f2b
+def _check_classes(owner:str, scores, targets):
+    "Fail unless `scores` is (n, classes) and `targets` holds n class numbers 0 .. classes-1, shape (n,)."
+    if scores.ndim != 2 or targets.shape != (len(scores),):
+        hint = '; use targets.view(-1)' if targets.shape == (len(scores), 1) else ''
+        raise ValueError(f"{owner}: the scores must be (n, classes) and targets (n,) class numbers, "
+                         f"got {tuple(scores.shape)} and {tuple(targets.shape)}{hint}")
+    if targets.dtype.is_floating_point or targets.dtype.is_complex or targets.dtype == torch.bool:
+        raise ValueError(f"{owner}: targets must be integer class numbers, got {targets.dtype}")
+    bad = (targets < 0) | (targets >= scores.shape[1])
+    if bad.any():
+        i = int(bad.nonzero()[0, 0])
+        raise ValueError(f"{owner}: targets must be class numbers 0 to {scores.shape[1] - 1}, got {targets[i].item()} "
+                         f"at row {i} ({int(bad.sum())} rows out of range)")
+
 def nll(log_probs, targets):
     "Negative log likelihood: minus the mean of each row's log-probability at its target class."
+    _check_classes('nll', log_probs, targets)
     return -log_probs[torch.arange(len(targets)), targets].mean()
 
 def cross_entropy(logits, targets):
     "Cross-entropy of `logits` (n, classes) against integer `targets` (n,): `nll(log_softmax(logits), targets)`."
-    if logits.ndim != 2 or targets.shape != (len(logits),):
-        raise ValueError(f"cross_entropy: logits must be (n, classes) and targets (n,) class numbers, got {tuple(logits.shape)} and {tuple(targets.shape)}")
+    _check_classes('cross_entropy', logits, targets)   # here too: the message names what the caller called
     return nll(log_softmax(logits), targets)
 
 def accuracy(logits, targets):
     "Fraction of rows whose largest logit is at the target class."
+    _check_classes('accuracy', logits, targets)
     return (logits.argmax(-1) == targets).float().mean()
 
 # %% ../nbs/03b_digits.ipynb #db77df0b
-def get_mnist_dls(data:Mnist,
+def get_mnist_dls(data:MnistTensors, # the full MNIST, from `load_mnist`
                   bs:int=64, # training batch size
                   shuffle:bool=True, # reshuffle the training set every epoch
                   seed:int=0, # seed of the shuffled order
                   valid_bs:int=1000 # validation batch size
                  ) -> Loaders:
-    "Training batches of `bs`, reshuffled each epoch from `seed`, and validation batches of `valid_bs`, after checking the data."
+    "Training batches of `bs`, reshuffled each epoch from `seed`, and validation batches of `valid_bs`, data checked."
     for name, x, y in (('train', data.train_x, data.train_y), ('valid', data.valid_x, data.valid_y)):
         check_finite(f'{name}_x', x, 'get_mnist_dls')
         if y.dtype != torch.int64 or y.ndim != 1 or (y < 0).any() or (y > 9).any():
-            raise ValueError(f"get_mnist_dls: {name}_y must be the digits 0-9 as int64 of shape (n,), got {y.dtype} of shape {tuple(y.shape)}")
-    return Loaders(TensorLoader(data.train_x, data.train_y, bs, shuffle, seed), TensorLoader(data.valid_x, data.valid_y, valid_bs))
+            raise ValueError(f"get_mnist_dls: {name}_y must be the digits 0-9 as int64 of shape (n,), "
+                             f"got {y.dtype} of shape {tuple(y.shape)}")
+    return Loaders(TensorLoader(data.train_x, data.train_y, bs, shuffle, seed),
+                   TensorLoader(data.valid_x, data.valid_y, valid_bs))
+
+def _linear() -> nn.Linear:
+    "784 -> 10: one weight column per digit."
+    return nn.Linear(28*28, 10)
+
+def _mlp() -> nn.Sequential:
+    "784 -> 256 -> ReLU -> 10: one hidden layer."
+    return nn.Sequential(nn.Linear(28*28, 256), nn.ReLU(), nn.Linear(256, 10))
 
 def _cnn() -> nn.Sequential:
-    "A small convolutional net: two 3x3 convolutions (32 and 64 channels), each with ReLU and 2x2 max pooling, then 3136 -> 128 -> 10."
+    "Two 3x3 convolutions (32 and 64 channels), each with ReLU and 2x2 max pooling, then 3136 -> 128 -> 10."
     return nn.Sequential(nn.Unflatten(1, (1, 28, 28)),
                          nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                          nn.Flatten(), nn.Linear(64*7*7, 128), nn.ReLU(), nn.Linear(128, 10))
 
-DIGIT_ARCHS = {'linear': lambda: nn.Linear(28*28, 10),
-               'mlp': lambda: nn.Sequential(nn.Linear(28*28, 256), nn.ReLU(), nn.Linear(256, 10)),
-               'cnn': _cnn}
+DIGIT_ARCHS = {'linear': _linear, 'mlp': _mlp, 'cnn': _cnn}
 
-def digits_model(arch:str='linear', # a name from `DIGIT_ARCHS`
+def digits_model(arch:str='linear', # a name from `DIGIT_ARCHS`: 'linear', 'mlp' or 'cnn'
                  seed:int=42 # seed of the initial weights
                 ) -> nn.Module:
-    "A fresh 10-class model by name (`linear`: 784 -> 10, `mlp`: 784 -> 256 -> ReLU -> 10, `cnn`: a small convolutional net), initialised from `seed`."
+    "A fresh ten-class model by name, initialised from `seed`."
     return make_model(arch, seed, DIGIT_ARCHS)
 
 # %% ../nbs/03b_digits.ipynb #223cd1d0
@@ -122,8 +138,18 @@ def predict(model, x, bs:int=1000):
     model.eval()
     return torch.cat([model(x[i:i + bs]) for i in range(0, len(x), bs)])
 
-def confusion_matrix(preds, targets, n:int=10):
+def confusion_matrix(preds, # predicted classes, shape (n,)
+                     targets, # true classes, shape (n,)
+                     n:int=10 # number of classes
+                    ):
     "counts[t, p]: how many rows of true class t were predicted as p."
+    for name, v in (('preds', preds), ('targets', targets)):
+        if v.shape != (len(targets),) or v.dtype.is_floating_point or v.dtype == torch.bool:
+            raise ValueError(f"confusion_matrix: preds and targets must be integer classes of one shape (n,), "
+                             f"got {preds.dtype} {tuple(preds.shape)} and {targets.dtype} {tuple(targets.shape)}")
+        if (bad := (v < 0) | (v >= n)).any():
+            i = int(bad.nonzero()[0, 0])
+            raise ValueError(f"confusion_matrix: {name} must be classes 0 to {n - 1}, got {v[i].item()} at row {i}")
     return torch.bincount(targets*n + preds, minlength=n*n).view(n, n)
 
 def most_confused(cm, k:int=5) -> list:
@@ -140,7 +166,8 @@ def plot_confusion(cm, title:str=''):
     ax.imshow(cm, cmap='Blues')
     for t in range(cm.shape[0]):
         for p in range(cm.shape[1]):
-            ax.text(p, t, int(cm[t, p]), ha='center', va='center', fontsize=7, color='white' if cm[t, p] > cm.max()/2 else 'black')
+            ax.text(p, t, int(cm[t, p]), ha='center', va='center', fontsize=7,
+                    color='white' if cm[t, p] > cm.max()/2 else 'black')
     ax.set_xticks(range(cm.shape[1])); ax.set_yticks(range(cm.shape[0]))
     ax.set_xlabel('predicted'); ax.set_ylabel('true'); ax.set_title(title)
     return fig

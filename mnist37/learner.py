@@ -11,12 +11,11 @@ import pandas as pd
 import torch
 
 from .checks import check_int, check_positive
-from .sgd import SGD_Optim, max_param_diff, param_copies
+from .sgd import SGD_Optim, batch_accuracy, mnist_loss, param_copies, training_error
 
 # %% auto #0
-__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback',
-           'diverged', 'stalled', 'Learner', 'Recorder', 'ProgressCB', 'DeviceCB', 'GuardCB', 'ParamsCB',
-           'compare_with_fastai', 'LRFinderCB']
+__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback', 'Learner',
+           'Recorder', 'ProgressCB', 'DeviceCB', 'GuardCB', 'LRFinderCB', 'AfterEpochCB', 'fit_our_learner']
 
 # %% ../nbs/03a_learner.ipynb #d246b319
 class CancelFitException(Exception): "Raise in a callback to end `fit` (the `after_cancel_fit` event follows)."
@@ -40,23 +39,6 @@ def _check_callback(cb):
         if n.startswith(('before_', 'after_')) and n not in EVENTS:
             raise ValueError(f"{type(cb).__name__}.{n} is not an event, so it would never run; the events are: {', '.join(EVENTS)}")
     return cb
-
-# %% ../nbs/03a_learner.ipynb #5e1c0a01
-# Stand-ins for the one message helper of `mnist37.sgd` (02_sgd), until it is there.
-def diverged(what:str, epoch:int, batch:int|None=None, lr=None) -> str:
-    "The message of a run that diverged at `epoch` (and `batch`): `what` was not finite."
-    at = f"epoch {epoch}" + ('' if batch is None else f", batch {batch}")
-    return f"training diverged at {at}: {what}. Lower the learning rate (lr={lr}) or check the data for inf/nan."
-
-def stalled(epoch:int, first:int, last:int, lr=None) -> str:
-    "The message of a run whose updates of batches `first` to `last` of `epoch` changed no parameter."
-    return (f"training stalled at epoch {epoch}: no parameter changed in batches {first} to {last}. Every update was 0 "
-            f"(the gradients are exactly 0, e.g. the predictions are so large that the sigmoid is flat) or too small to "
-            f"change a float. Lower the learning rate (lr={lr}), or check the model.")
-
-def _groups(opt) -> list:
-    "The optimizer's parameter groups (02's `SGD_Optim` until it has `param_groups`: its one group, its attributes)."
-    return opt.param_groups if hasattr(opt, 'param_groups') else [vars(opt)]
 
 # %% ../nbs/03a_learner.ipynb #0a53dd9d
 class Learner:
@@ -92,12 +74,12 @@ class Learner:
     @property
     def lr(self) -> float|None:
         "The learning rate: group 0's `'lr'` in the optimizer (before the optimizer exists: the rate the next `fit` starts at)."
-        return self._lr if self.opt is None else _groups(self.opt)[0]['lr']
+        return self._lr if self.opt is None else self.opt.param_groups[0]['lr']
     @lr.setter
     def lr(self, lr:float):
         if self.opt is None: self._lr = lr
         else:
-            for g in _groups(self.opt): g['lr'] = lr
+            for g in self.opt.param_groups: g['lr'] = lr
 
     def __call__(self, event:str):
         "Run `event` on every callback, in order; cancel exceptions pass, anything else becomes a `CallbackError`."
@@ -187,7 +169,7 @@ class Recorder(Callback):
             self._raw.append(loss)
             self.smooth = torch.lerp(loss, self.smooth, self.beta)
             self._smooth.append(self.smooth)                     # debiased when read: no extra work per batch
-            g = _groups(l.opt)[0]                                # the rates the step just used
+            g = l.opt.param_groups[0]                            # the rates the step just used
             self.lrs.append(g['lr']); self.moms.append(_mom(g))
             return
         bs = len(l.yb)
@@ -274,7 +256,7 @@ class GuardCB(Callback):
         self._check_losses()
         l = self.learn
         for name, p in l.model.named_parameters():
-            if not torch.isfinite(p).all(): raise FloatingPointError(diverged(f"parameter {name!r} is not finite", l.epoch, lr=l.lr))
+            if not torch.isfinite(p).all(): raise training_error('diverged', l.epoch, detail=f"parameter {name!r} is not finite", lr=l.lr)
     def after_validate(self): self._check_losses()
 
     def _check_losses(self):
@@ -284,40 +266,14 @@ class GuardCB(Callback):
         if len(bad):
             i, l = int(bad[0, 0]), self.learn
             what = f"the {'training' if l.training else 'validation'} loss is {self.losses[i].float().mean().item()}"
-            raise FloatingPointError(diverged(what, l.epoch, i, l.lr))
+            raise training_error('diverged', l.epoch, i, what, l.lr)
     def _check(self, end:int):
         "Fail if no parameter changed in the updates of batches `self.start` .. `end - 1`; start a new window."
         self._check_losses()   # a diverged loss says more than the stall it causes
         l = self.learn
         if all(torch.equal(p, q) for p, q in zip(l.model.parameters(), self.snap, strict=True)):
-            raise FloatingPointError(stalled(l.epoch, self.start, end - 1, l.lr))
+            raise training_error('stalled', l.epoch, detail=f"no parameter changed in batches {self.start} to {end - 1}", lr=l.lr)
         self.start, self.snap = end, param_copies(l.model)
-
-# %% ../nbs/03a_learner.ipynb #d29ee47b
-class ParamsCB(Callback):
-    "Keep a copy of the model's parameters after every epoch in `params`."
-    order = 90
-    def before_fit(self): self.params = []
-    def after_epoch(self): self.params.append(param_copies(self.learn.model))
-
-def compare_with_fastai(model, # the initial model: each learner trains a copy
-                        dls_factory, # `dls_factory()` builds each learner's `dls`, alike
-                        loss_func, metrics,
-                        epochs:int=3,
-                        lr:float=1., # learning rate of both
-                        opt_func=SGD_Optim # ours: `SGD_Optim` (fastai's side: its `SGD`) or a `param_groups` optimizer (fastai's side: `OptimWrapper` of it)
-                       ) -> pd.DataFrame:
-    "Train copies of `model` with this `Learner` and with fastai's, on `dls_factory()` each; per epoch both tables and the parameter difference."
-    from fastai.optimizer import SGD
-    from mnist37.compare import fastai_opt, fit_learner   # fastai: imported only when needed
-    twin = copy.deepcopy(model)
-    ours = Learner(dls_factory(), model, loss_func, opt_func, metrics=metrics, cbs=[Recorder(), ParamsCB()], default_cbs=False)
-    ours.fit(epochs, lr)
-    fai, fai_params = fit_learner(twin, dls_factory(), epochs, lr, SGD if opt_func is SGD_Optim else fastai_opt(opt_func), loss_func, metrics)
-    ours_t = ours.recorder.values.drop(columns='time')
-    res = pd.concat([ours_t, fai.add_suffix('_fastai').set_index(ours_t.index)], axis=1)
-    res['max_abs_param_diff'] = [max_param_diff(p, q) for p, q in zip(ours.cb(ParamsCB).params, fai_params, strict=True)]
-    return res
 
 # %% ../nbs/03a_learner.ipynb #b9888c40
 class LRFinderCB(Callback):
@@ -365,3 +321,26 @@ def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100
         ax.axvline(suggestion, color='C3', ls=':', label=f'minimum / 10 = {suggestion:.2g}'); ax.legend()
     return suggestion, fig
 Learner.lr_find = _lr_find
+
+# %% ../nbs/03a_learner.ipynb #d29ee47b
+class AfterEpochCB(Callback):
+    "Call `f(model)` after every epoch (last, after the other callbacks)."
+    order = 90
+    def __init__(self, f): self.f = f
+    def after_epoch(self): self.f(self.learn.model)
+
+def fit_our_learner(model, # the model to train, in place
+                    dls, # `.train` and `.valid` iterables of batches
+                    epochs:int,
+                    lr:float, # learning rate
+                    after_epoch=None, # called as `after_epoch(model)` after every epoch
+                    opt_func=SGD_Optim, # `opt_func(params, lr=...)`
+                    loss_func=mnist_loss,
+                    metrics=batch_accuracy, # a metric or a list of them
+                    cbs=() # more callbacks
+                   ) -> pd.DataFrame:
+    "Ours, for `compare_with_fastai`: fit with this `Learner` (a `Recorder`, a `GuardCB`, no bar); its table per epoch."
+    extra = [AfterEpochCB(after_epoch)] if after_epoch is not None else []
+    learn = Learner(dls, model, loss_func, opt_func, metrics, [Recorder(), GuardCB(), *cbs, *extra], default_cbs=False)
+    learn.fit(epochs, lr)
+    return learn.recorder.values.drop(columns='time')
