@@ -16,7 +16,7 @@ from .learner import Callback, Learner, Recorder
 # %% auto #0
 __all__ = ['SCHEDULES', 'const_sched', 'lin_sched', 'cos_sched', 'exp_sched', 'poly_sched', 'step_sched', 'plot_scheds',
            'combine_scheds', 'combined_cos', 'positions', 'ScheduleCB', 'fit_one_cycle', 'plot_sched', 'schedule_cbs',
-           'compare_schedules', 'summarize_schedules', 'plot_schedules']
+           'compare_schedules', 'summarize_schedules', 'what_it_shows', 'plot_schedules']
 
 # %% ../nbs/08_schedules.ipynb #d024b6fe
 def const_sched(v:float):
@@ -230,6 +230,14 @@ def summarize_schedules(res:pd.DataFrame) -> pd.DataFrame:
     last = res[res.epoch == res.epoch.max()].groupby('schedule', sort=False).accuracy
     per_epoch = res.groupby(['schedule', 'epoch'], sort=False).accuracy.mean().unstack().add_prefix('epoch ')
     return pd.concat([last.mean().rename('final mean'), last.min().rename('min'), last.max().rename('max'), last.std().rename('std'), per_epoch], axis=1)
+
+def what_it_shows(summary:pd.DataFrame) -> str:
+    "One sentence from `summarize_schedules`' table: the best and worst mean final accuracy, and whether the gap is larger than the spread over seeds."
+    best, worst = summary['final mean'].idxmax(), summary['final mean'].idxmin()
+    gap, spread = summary.loc[best, 'final mean'] - summary.loc[worst, 'final mean'], summary['max'].sub(summary['min']).max()
+    verdict = 'larger than' if gap > spread else 'within'
+    return (f"best: {best} ({summary.loc[best, 'final mean']:.4f}), worst: {worst} ({summary.loc[worst, 'final mean']:.4f}); the gap, "
+            f"{gap:.4f}, is {verdict} the largest spread over seeds of one schedule ({spread:.4f}).")
 
 def plot_schedules(res:pd.DataFrame, title:str=''):
     "Validation accuracy per epoch for each schedule: the mean over seeds, and each seed faintly; return the figure."
