@@ -4,7 +4,7 @@
 
 # %% ../nbs/08_schedules.ipynb #a6878bf5
 from __future__ import annotations
-import math, numbers
+import inspect, math, numbers
 
 import numpy as np
 import pandas as pd
@@ -187,19 +187,18 @@ def schedule_cbs(name:str, # a name from `SCHEDULES`
                  **params # the schedule's own parameters, e.g. pct_start=0.3 for one-cycle
                 ) -> list:
     "The callbacks of schedule `name` for a fit of `n_epochs` x `n_batches` at peak rate `lr`, every value checked."
-    import inspect
     if name not in SCHEDULES: raise ValueError(f"unknown schedule {name!r}; choose one of {list(SCHEDULES)}")
     lr, total = check_positive('lr', lr, f'schedule {name}'), check_int('n_epochs', n_epochs, owner='schedule_cbs')*check_int('n_batches', n_batches, owner='schedule_cbs')
     build = SCHEDULES[name]
     takes = [p for p in inspect.signature(build).parameters if p != 'lr']
+    if bad := sorted(set(params) - set(takes) | set(params) & {'pct_warmup'}):   # the warm-up is given in batches, as `warmup`
+        raise ValueError(f"schedule {name!r} has no parameter {bad[0]!r}; it takes {[p for p in takes if p != 'pct_warmup'] + ['warmup']*('pct_warmup' in takes)}")
     if warmup:
         if 'pct_warmup' not in takes: raise ValueError(f"schedule {name!r} has no warm-up (it has its own: pct_start); drop warmup={warmup!r}")
         check_int('warmup', warmup, lo=0, owner=f'schedule {name}')
         if warmup > total: raise ValueError(f"schedule {name}: a warm-up of {warmup} batches is longer than the training "
                                             f"({n_epochs} epochs x {n_batches} batches = {total}); make it at most {total}")
         params['pct_warmup'] = warmup/total
-    if bad := sorted(set(params) - set(takes) - {'pct_warmup'}):
-        raise ValueError(f"schedule {name!r} has no parameter {bad[0]!r}; it takes {[p for p in takes if p != 'pct_warmup'] + ['warmup']}")
     cb = ScheduleCB(build(lr, **params))
     cb.values(n_epochs, n_batches)   # check every value now, before any training
     return [cb]
