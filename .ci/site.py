@@ -132,11 +132,14 @@ def process(paths, proc: Path, nbdev_python: str):
 
 # ---------------------------------------------------------------- Quarto-flavoured markdown -> Jupyter Book
 def page_names(proc: Path, paths) -> dict:
-    "nbdev's page name (its `output-file`, e.g. sgd.html) -> our page name (02_sgd.html)."
+    """notebook file name -> its page, nbdev's `output-file` (02_sgd.ipynb -> sgd.html, index.ipynb -> index.html).
+
+    Pages carry nbdev's names because those are what nbdev's links and `_modidx.py` point to."""
     names = {}
     for p in paths:
-        fm = front_matter(json.loads((proc/p.name).read_text(encoding='utf-8')))
-        names[fm.get('output-file', p.stem + '.html')] = p.stem + '.html'
+        page = front_matter(json.loads((proc/p.name).read_text(encoding='utf-8'))).get('output-file', p.stem + '.html')
+        if page in names.values(): sys.exit(f'error: {p.relative_to(root)} and another notebook both become {page}: rename one.')
+        names[p.name] = page
     return names
 
 
@@ -155,9 +158,10 @@ def md(text: str, names: dict) -> str:
     "nbdev's Quarto markdown as MyST reads it: site-root links made relative, Pandoc attributes as HTML."
     def link(m):
         label, url, attrs = m.group(1), m.group(2), m.group(3)
-        if url.startswith('/'):                       # a site-root link from nbdev's doclinks: /sgd.html#linear1
-            page, _, frag = url[1:].partition('#')
-            url = names.get(page, page) + (f'#{frag}' if frag else '')
+        if url.startswith('/'): url = url[1:]         # a site-root link from nbdev's doclinks: /sgd.html#linear1
+        elif re.match(r'[^/:#]+\.ipynb(#|$)', url):   # a link to a notebook: 02_sgd.ipynb#x -> sgd.html#x
+            nb, _, frag = url.partition('#')
+            url = names.get(nb, nb) + (f'#{frag}' if frag else '')
         elif not attrs: return m.group(0)
         a = dict(re.findall(r'(\w+)="([^"]*)"', attrs or ''))
         extra = ''.join(f' {k}="{html.escape(v)}"' for k, v in a.items())
@@ -253,10 +257,10 @@ def book_config(cfg: dict) -> str:
     return yaml.safe_dump(conf, sort_keys=False, allow_unicode=True)
 
 
-def book_toc(paths) -> str:
+def book_toc(paths, names: dict) -> str:
     import yaml
-    main = [p.stem for p in paths if p.stem != 'index' and not p.name.startswith('9')]
-    appendix = [p.stem for p in paths if p.name.startswith('9')]
+    main = [names[p.name][:-5] for p in paths if p.stem != 'index' and not p.name.startswith('9')]
+    appendix = [names[p.name][:-5] for p in paths if p.name.startswith('9')]
     parts = [{'caption': 'Course', 'chapters': [{'file': s} for s in main]}]
     if appendix: parts.append({'caption': 'Appendix', 'chapters': [{'file': s} for s in appendix]})
     return yaml.safe_dump({'format': 'jb-book', 'root': 'index', 'parts': parts}, sort_keys=False)
@@ -307,9 +311,9 @@ def build(args):
     names = page_names(out/'proc', paths)
     for p in paths:
         nb = convert(json.loads((out/'proc'/p.name).read_text(encoding='utf-8')), names)
-        (book/p.name).write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding='utf-8')
+        (book/names[p.name]).with_suffix('.ipynb').write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding='utf-8')
     (book/'_config.yml').write_text(book_config(settings()), encoding='utf-8')
-    (book/'_toc.yml').write_text(book_toc(paths), encoding='utf-8')
+    (book/'_toc.yml').write_text(book_toc(paths, names), encoding='utf-8')
     (book/'_static'/'site.css').write_text(CSS, encoding='utf-8')
     (book/'favicon.svg').write_text(FAVICON, encoding='utf-8')
     jb = Path(sys.executable).parent/'jupyter-book'
@@ -372,7 +376,7 @@ def hidden_sources(path: Path = nbs) -> dict:
             if d.keys() & HIDE_DIRS and not d.keys() & {'exports'}:
                 body = ' '.join(strip_directives(src_of(c)).split())
                 if body: hid.append(body)
-        res[p.stem + '.html'] = hid
+        res[re.sub(r'^\d+[a-zA-Z0-9]*_', '', p.stem.lower()) + '.html'] = hid   # nbdev's page name (nbpath2html)
     return res
 
 
