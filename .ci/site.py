@@ -228,7 +228,7 @@ def settings() -> dict:
     return dict(cp['DEFAULT'])
 
 
-def book_config(cfg: dict) -> str:
+def book_config(cfg: dict, baseurl: str = '') -> str:
     "Jupyter Book's _config.yml: nothing executed, nothing fetched from another host, no Thebe."
     import yaml
     conf = {
@@ -238,7 +238,7 @@ def book_config(cfg: dict) -> str:
         'execute': {'execute_notebooks': 'off'},
         'repository': {'url': cfg['git_url'], 'branch': cfg.get('branch', 'main'), 'path_to_book': 'nbs'},
         'html': {'favicon': 'favicon.svg', 'use_repository_button': True, 'home_page_in_navbar': True, 'use_multitoc_numbering': False,
-                 'baseurl': cfg.get('doc_host', '').rstrip('/') + cfg.get('doc_baseurl', '/')},
+                 'baseurl': baseurl},      # only for the pages' canonical links: every link between pages is relative
         'launch_buttons': {'thebe': False, 'binderhub_url': '', 'colab_url': '', 'jupyterhub_url': ''},
         'parse': {'myst_enable_extensions': ['colon_fence', 'dollarmath', 'substitution', 'tasklist'],
                   'myst_url_schemes': ['mailto', 'http', 'https']},
@@ -312,7 +312,7 @@ def build(args):
     for p in paths:
         nb = convert(json.loads((out/'proc'/p.name).read_text(encoding='utf-8')), names)
         (book/names[p.name]).with_suffix('.ipynb').write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding='utf-8')
-    (book/'_config.yml').write_text(book_config(settings()), encoding='utf-8')
+    (book/'_config.yml').write_text(book_config(settings(), args.baseurl), encoding='utf-8')
     (book/'_toc.yml').write_text(book_toc(paths, names), encoding='utf-8')
     (book/'_static'/'site.css').write_text(CSS, encoding='utf-8')
     (book/'favicon.svg').write_text(FAVICON, encoding='utf-8')
@@ -393,10 +393,12 @@ JS_PAGE = '''async () => {
 
 def check(args) -> int:
     "Load every page in headless Chromium; print its problems and 'N passed, N failed'; return the number failed."
-    from playwright.sync_api import sync_playwright
     d = Path(args.dir).resolve()
     pages = sorted(p.relative_to(d).as_posix() for p in d.rglob('*.html') if not p.relative_to(d).parts[0].startswith(('_', '.')))
     if not pages: sys.exit(f'error: no pages in {d}: run `python .ci/site.py build` first.')
+    try: from playwright.sync_api import sync_playwright
+    except ImportError: sys.exit(f'error: no Playwright in {sys.executable}: run this with the site venv (pip install -r .ci/site-requirements.txt).')
+    if not Path(args.chromium).exists(): sys.exit(f'error: no browser at {args.chromium}: apt-get install chromium, or pass --chromium.')
     hidden = hidden_sources(Path(args.nbs)) if Path(args.nbs).is_dir() else {}
     srv = server(d)
     base = f'http://127.0.0.1:{srv.server_address[1]}/'
@@ -452,6 +454,7 @@ def main(argv=None):
                    help="a Python with the project's dev stack (nbdev 2, fastai, torch), for nbdev's processing")
     b.add_argument('--cache', default=os.environ.get('MNIST37_SITE_CACHE', str(Path.home()/'.cache'/'mnist37-site')),
                    help='where MathJax is kept between builds')
+    b.add_argument('--baseurl', default='', help='the address the site is published at (e.g. https://mnist37.github.io/mnist37/)')
     b.add_argument('--allow-warnings', action='store_true', help="keep a site whose build warned (a preview while a page has a problem)")
     s = sub.add_parser('serve', help='serve the built site on 127.0.0.1')
     s.add_argument('--port', type=int, default=8000); s.add_argument('--dir', default=str(out/'html'))
