@@ -61,6 +61,7 @@ def test_check_fails_each_broken_page(tmp_path):
            'exception.html': '<script>throw new Error("boom")</script>',
            'console.html': '<script>console.error("bad thing")</script>',
            'directive.html': '<pre>#| export\ndef f(): pass</pre>',
+           'address.html': '<pre>def make(archs:dict={&#39;a&#39;: &lt;function &lt;lambda&gt; at 0x7fd780de2ca0&gt;}):</pre>',
            'foo.html': '<pre>shown = 1</pre><pre>secret_value = 42\nprint(secret_value)</pre>'}
     r = check(write_site(tmp_path/'html', {**GOOD, **bad}), nbs)
     assert r.returncode == 1, r.stdout + r.stderr
@@ -73,7 +74,7 @@ def test_check_fails_each_broken_page(tmp_path):
     expect = {'broken_image.html': 'broken image: http://127.0.0.1:', 'dead_link.html': 'dead link: ',
               'dead_anchor.html': 'dead anchor: ', 'external.html': 'request to another host: https://cdn.example.com/logo.png',
               'exception.html': 'uncaught exception: boom', 'console.html': 'console error: bad thing',
-              'directive.html': "directive text: '#| export'", 'foo.html': "hidden cell shows: 'secret_value = 42 print(secret_value)'"}
+              'directive.html': "directive text: '#| export'", 'address.html': "memory address: '<function <lambda> at 0x7fd780de2ca0>'", 'foo.html': "hidden cell shows: 'secret_value = 42 print(secret_value)'"}
     for name, msg in expect.items(): assert any(m.startswith(msg) for m in blocks[name]), (name, blocks[name])
     assert any('missing.png' in m for m in blocks['broken_image.html']) and len(blocks['broken_image.html']) == 3   # + the 404 and its console line
     assert blocks['dead_link.html'][0].endswith('/nowhere.html') and len(blocks['dead_link.html']) == 1
