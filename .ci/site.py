@@ -12,7 +12,7 @@ written for Quarto, so `convert` turns it into plain notebooks for Jupyter Book 
 sphinx-book-theme), which builds offline from PyPI alone; Jupyter Book 2 downloads its theme at build time.
 
 `build` needs two Pythons: the processing runs the notebooks' import and export cells, so it needs the
-project's dev stack (nbdev 2, fastai, torch: `--nbdev-python`, default this one); Jupyter Book and
+project's stack with nbdev (2 or 3, fastai, torch: `--nbdev-python`, default this one); Jupyter Book and
 Playwright (`.ci/site-requirements.txt`) run in this one. MathJax is served from the site (npm's
 `mathjax@3`, fetched once into `--cache`), and the checker fails any page that asks another host for anything.
 
@@ -47,6 +47,7 @@ def directives(src: str) -> dict:
 
 
 def strip_directives(src: str) -> str:
+    "The source without its leading directive lines."
     lines = src.splitlines()
     while lines and (DIRECTIVE.match(lines[0]) or not lines[0].strip()): lines.pop(0)
     return '\n'.join(lines)
@@ -94,7 +95,8 @@ def proc_main(dest: Path, paths):
     "Run nbdev's doc processors on each notebook (one process, in order), writing the results to `dest`."
     os.environ['IN_TEST'] = '1'               # as nbdev.serve_drv does: the notebooks' own "only when not testing" guards
     os.chdir(root)
-    from execnb.nbio import read_nb, write_nb
+    try: from execnb.nbio import read_nb, write_nb       # nbdev 2
+    except ImportError: from fastcore.nbio import read_nb, write_nb   # nbdev 3
     from nbdev.processors import FilterDefaults
     failed = []
     for p in paths:
