@@ -81,9 +81,29 @@ def mixed_import_cells(path: Path) -> list:
     return found
 
 
+def title_problem(path: Path) -> str | None:
+    "What is wrong with the notebook's title cell (`# Title`, then `> one-line description`), or None."
+    cells = [c for c in json.loads(path.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'markdown']
+    lines = src_of(cells[0]).strip().splitlines() if cells else []
+    if not lines or not lines[0].startswith('# '): return 'its first markdown cell is not a `# Title` cell'
+    desc = [l for l in lines[1:] if l.strip()]
+    if not desc or not desc[0].startswith('> '): return 'its title has no `> description` line under it'
+    if len(desc) > 1 and desc[1].startswith('>'):
+        return f'its description spans {sum(l.startswith(">") for l in desc)} lines; nbdev keeps only the first: make it one line'
+
+
+def split_table_rows(path: Path) -> list:
+    "(cell index, line) of markdown table rows with a `|` inside a code span."
+    return [(i, l) for i, c in enumerate(json.loads(path.read_text(encoding='utf-8'))['cells']) if c['cell_type'] == 'markdown'
+            for l in src_of(c).splitlines() if l.lstrip().startswith('|') and any('|' in m for m in re.findall(r'`([^`]+)`', l))]
+
+
 def lint(paths) -> tuple:
-    "(errors, warnings): visible cells that mix imports with other code, and hidden ones (processing re-runs them)."
-    res = ([], [])
+    """(errors, warnings): title cells nbdev cannot read, visible cells that mix imports with other code, and
+    hidden ones (processing re-runs them)."""
+    res = ([f'{p.relative_to(root)}: {t}' for p in paths if (t := title_problem(p))], [])
+    res[0].extend(f'{p.relative_to(root)}: cell {i}: a table row has `|` inside a code span (it splits the cell, on GitHub too): {line[:80]!r}'
+                  for p in paths for i, line in split_table_rows(p))
     for p in paths:
         for i, hidden, line in mixed_import_cells(p):
             res[hidden].append(f'{p.relative_to(root)}: cell {i}{" (hidden)" if hidden else ""} mixes imports with other code: {line[:100]!r}')
@@ -304,8 +324,8 @@ def build(args):
     errors, warnings = lint(paths)
     if warnings: print('warning: nbdev\'s processing re-runs these hidden cells for their imports:\n  ' + '\n  '.join(warnings))
     if errors:
-        sys.exit('error: nbdev\'s processing runs every cell that imports on its own; give these imports their own cells:\n  '
-                 + '\n  '.join(errors))
+        sys.exit('error: the notebooks are not ready for nbdev\'s processing (it reads the title cell, and runs every cell that '
+                 'imports on its own: give imports their own cells):\n  ' + '\n  '.join(errors))
     process(paths, out/'proc', args.nbdev_python)
     book = out/'book'
     shutil.rmtree(book, ignore_errors=True)

@@ -96,6 +96,24 @@ def test_lint_finds_cells_mixing_imports_with_code(tmp_path):
     assert [(i, hidden) for i, hidden, _ in site.mixed_import_cells(p)] == [(1, False), (3, True), (6, False)]
 
 
+def test_lint_wants_a_title_and_a_one_line_description(tmp_path):
+    def nb(src):
+        p = tmp_path/'01_x.ipynb'
+        p.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': src}], 'metadata': {}}))
+        return site.title_problem(p)
+    assert nb('# SGD\n\n> The seven steps.\n\nMore text.') is None
+    assert 'spans 2 lines' in nb('# SGD\n\n> The seven steps,\n> rebuilt from')
+    assert 'no `> description`' in nb('# SGD\n\nThe seven steps.')
+    assert 'not a `# Title`' in nb('Some text')
+
+
+def test_lint_finds_code_spans_that_split_table_cells(tmp_path):
+    p = tmp_path/'01_x.ipynb'
+    p.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source':
+        '| a | b |\n|---|---|\n| `x` | cells marked `#| slow` |\n| `y` | fine |\n\nprose with `#| slow` is fine'}], 'metadata': {}}))
+    assert site.split_table_rows(p) == [(0, '| `x` | cells marked `#| slow` |')]
+
+
 def test_convert_makes_nbdev_markdown_plain(tmp_path):
     names = {'02_sgd.ipynb': 'sgd.html', '98_external.ipynb': 'external.html'}
     # nbdev's site-root doc links and notebook links become relative page links; code spans stay code
