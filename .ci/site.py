@@ -3,7 +3,7 @@
 python .ci/site.py build [--nbdev-python PY]   # nbs/*.ipynb -> _site/html (nbdev's processing, then Jupyter Book 1)
 python .ci/site.py serve [--port 8000]         # preview _site/html on http://127.0.0.1:8000
 python .ci/site.py check [DIR]                 # every page of DIR (default _site/html) in headless Chromium
-python .ci/site.py lint                        # only the import-cell check that `build` starts with
+python .ci/site.py lint                        # only the notebook checks that `build` starts with
 
 Why this builder: nbdev's own site needs Quarto, which cannot be installed offline. nbdev's processing
 (`nbdev.processors.FilterDefaults`, what `nbdev_docs` runs before Quarto) is pure Python: it drops hidden
