@@ -1,0 +1,140 @@
+"""The website's checker (.ci/site.py check) fails on each kind of broken page, and its conversion of nbdev's
+processed notebooks keeps what a page needs. The browser tests need Playwright and Chromium: they run in the
+site venv (.ci/run: `$site/bin/python -m pytest tests/test_site.py`) and are skipped in venvs without them."""
+import base64, importlib.util, json, os, subprocess, sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location('mnist37_site', ROOT/'.ci'/'site.py')
+site = importlib.util.module_from_spec(spec); spec.loader.exec_module(site)
+CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
+browser = pytest.mark.skipif(importlib.util.find_spec('playwright') is None or not Path(CHROMIUM).exists(),
+                             reason='needs Playwright and Chromium (the site venv)')
+PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4nGNgAAAAAgABSK+kcQAAAABJRU5ErkJggg==')
+
+
+def page(body: str, title='t') -> str: return f'<!DOCTYPE html><html><head><title>{title}</title><link rel="icon" href="data:,"></head><body>{body}</body></html>'
+
+
+def write_site(d: Path, pages: dict) -> Path:
+    d.mkdir(parents=True, exist_ok=True)
+    (d/'ok.png').write_bytes(PNG)
+    for name, body in pages.items(): (d/name).write_text(page(body))
+    return d
+
+
+def notebook(d: Path, name: str, cells) -> Path:
+    d.mkdir(parents=True, exist_ok=True)
+    nb = {'cells': [{'cell_type': 'code', 'metadata': {}, 'source': s, 'outputs': [], 'execution_count': None} for s in cells],
+          'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    (d/name).write_text(json.dumps(nb))
+    return d/name
+
+
+GOOD = {'index.html': '<h1>Home</h1><img src="ok.png"><a href="a.html">a</a> <a href="a.html#sec">a, sec</a> <a href="#top">top</a>'
+                      '<span id="top"></span><a href="https://example.com/">an external link is not a request</a>',
+        'a.html': '<h2 id="sec">Section</h2><pre>x = 1</pre><p>cells marked <code>#| slow</code> are skipped</p>'}
+
+
+def check(d: Path, nbs: Path):
+    return subprocess.run([sys.executable, str(ROOT/'.ci'/'site.py'), 'check', str(d), '--nbs', str(nbs), '--chromium', CHROMIUM],
+                          capture_output=True, text=True, timeout=300)
+
+
+@browser
+def test_check_passes_a_good_site(tmp_path):
+    r = check(write_site(tmp_path/'html', GOOD), tmp_path/'nbs')
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1] == '2 passed, 0 failed'
+
+
+@browser
+def test_check_fails_each_broken_page(tmp_path):
+    nbs = tmp_path/'nbs'
+    notebook(nbs, '01_foo.ipynb', ['#| hide\nsecret_value = 42\nprint(secret_value)', 'shown = 1'])
+    bad = {'broken_image.html': '<img src="missing.png"><img src="ok.png">',
+           'dead_link.html': '<a href="nowhere.html">x</a><a href="a.html">fine</a>',
+           'dead_anchor.html': '<a href="a.html#no-such-id">x</a>',
+           'external.html': '<img src="https://cdn.example.com/logo.png">',
+           'exception.html': '<script>throw new Error("boom")</script>',
+           'console.html': '<script>console.error("bad thing")</script>',
+           'directive.html': '<pre>#| export\ndef f(): pass</pre>',
+           'address.html': '<pre>def make(archs:dict={&#39;a&#39;: &lt;function &lt;lambda&gt; at 0x7fd780de2ca0&gt;}):</pre>',
+           'foo.html': '<pre>shown = 1</pre><pre>secret_value = 42\nprint(secret_value)</pre>'}
+    r = check(write_site(tmp_path/'html', {**GOOD, **bad}), nbs)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert r.stdout.splitlines()[-1] == f'2 passed, {len(bad)} failed', r.stdout
+    blocks = {}
+    for line in r.stdout.splitlines():
+        if line.startswith('FAIL '): cur = blocks.setdefault(line[5:], [])
+        elif line.startswith('  '): cur.append(line.strip())
+    assert sorted(blocks) == sorted(bad), r.stdout
+    expect = {'broken_image.html': 'broken image: http://127.0.0.1:', 'dead_link.html': 'dead link: ',
+              'dead_anchor.html': 'dead anchor: ', 'external.html': 'request to another host: https://cdn.example.com/logo.png',
+              'exception.html': 'uncaught exception: boom', 'console.html': 'console error: bad thing',
+              'directive.html': "directive text: '#| export'", 'address.html': "memory address: '<function <lambda> at 0x7fd780de2ca0>'", 'foo.html': "hidden cell shows: 'secret_value = 42 print(secret_value)'"}
+    for name, msg in expect.items(): assert any(m.startswith(msg) for m in blocks[name]), (name, blocks[name])
+    assert any('missing.png' in m for m in blocks['broken_image.html']) and len(blocks['broken_image.html']) == 3   # + the 404 and its console line
+    assert blocks['dead_link.html'][0].endswith('/nowhere.html') and len(blocks['dead_link.html']) == 1
+
+
+def test_check_refuses_an_empty_folder(tmp_path):
+    r = subprocess.run([sys.executable, str(ROOT/'.ci'/'site.py'), 'check', str(tmp_path)], capture_output=True, text=True)
+    assert r.returncode == 1 and r.stderr.startswith('error: no pages in'), r.stderr
+
+
+def test_lint_finds_cells_mixing_imports_with_code(tmp_path):
+    p = notebook(tmp_path, '01_x.ipynb', ['import torch\nfrom pathlib import Path',        # imports only: fine
+                                           'import pandas as pd\ndf = pd.DataFrame()',      # mixed: nbdev re-runs it alone
+                                           '#| export\nimport re\ndef f(): return re',      # export cells run anyway
+                                           '#| hide\nimport os\nx = os.sep',                # hidden and mixed
+                                           "#| hide\nimport importlib.util\nif importlib.util.find_spec('nbdev'): from nbdev import nbdev_export; nbdev_export()",
+                                           '#| eval: false\nimport nothing\nnothing()',       # never run
+                                           'def g():\n    import json\n    return json'])  # an import inside code
+    assert [(i, hidden) for i, hidden, _ in site.mixed_import_cells(p)] == [(1, False), (3, True), (6, False)]
+
+
+def test_lint_wants_a_title_and_a_one_line_description(tmp_path):
+    def nb(src):
+        p = tmp_path/'01_x.ipynb'
+        p.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': src}], 'metadata': {}}))
+        return site.title_problem(p)
+    assert nb('# SGD\n\n> The seven steps.\n\nMore text.') is None
+    assert 'spans 2 lines' in nb('# SGD\n\n> The seven steps,\n> rebuilt from')
+    assert 'no `> description`' in nb('# SGD\n\nThe seven steps.')
+    assert 'not a `# Title`' in nb('Some text')
+
+
+def test_lint_finds_code_spans_that_split_table_cells(tmp_path):
+    p = tmp_path/'01_x.ipynb'
+    p.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source':
+        '| a | b |\n|---|---|\n| `x` | cells marked `#| slow` |\n| `y` | fine |\n\nprose with `#| slow` is fine'}], 'metadata': {}}))
+    assert site.split_table_rows(p) == [(0, '| `x` | cells marked `#| slow` |')]
+
+
+def test_convert_makes_nbdev_markdown_plain(tmp_path):
+    names = {'02_sgd.ipynb': 'sgd.html', '98_external.ipynb': 'external.html'}
+    # nbdev's site-root doc links and notebook links become relative page links; code spans stay code
+    assert site.md('[`linear1`](/sgd.html#linear1) and [the archives](98_external.ipynb)', names) == \
+        '<a href="sgd.html#linear1"><code>linear1</code></a> and <a href="external.html">the archives</a>'
+    assert site.md('[fastai](https://docs.fast.ai)', names) == '[fastai](https://docs.fast.ai)'
+    # Pandoc attributes become HTML attributes; inside fenced code a link shows as its name
+    doc = ('---\n\n[source](https://github.com/x/y.py#L3){target="_blank" style="float:right"}\n\n### SGD_Optim.step\n\n'
+           '```python\ndef f(\n    x, # from [`load`](/data.html#load)\n):\n```\n')
+    out = site.show_doc_md(doc, names)
+    assert out.startswith('<hr class="nbdev-rule">')
+    assert '<a href="https://github.com/x/y.py#L3" target="_blank" style="float:right" rel="noopener">source</a>' in out
+    assert '<a id="sgd_optim.step" class="nbdev-anchor"></a>\n\n### SGD_Optim.step' in out
+    assert 'x, # from load\n' in out
+    # a processed notebook: front matter becomes the title and description, directives become tags
+    nb = {'cells': [{'cell_type': 'raw', 'metadata': {}, 'source': '---\ntitle: SGD\ndescription: The seven steps.\noutput-file: sgd.html\n---\n'},
+                    {'cell_type': 'markdown', 'metadata': {}, 'source': '<!-- WARNING: THIS FILE WAS AUTOGENERATED! DO NOT EDIT! -->'},
+                    {'cell_type': 'code', 'metadata': {}, 'source': '#| echo: false\n#| output: asis\nshow_doc(f)', 'outputs': []},
+                    {'cell_type': 'code', 'metadata': {}, 'source': '', 'outputs': []},
+                    {'cell_type': 'code', 'metadata': {}, 'source': 'x = 1', 'outputs': []}], 'metadata': {}}
+    cells = site.convert(nb, names)['cells']
+    assert [c['source'] for c in cells] == ['# SGD\n\n> The seven steps.', 'show_doc(f)', 'x = 1']
+    assert cells[1]['metadata'] == {'tags': ['remove-input']} and cells[2]['metadata'] == {}
+    assert len({c['id'] for c in cells}) == 3
