@@ -32,6 +32,7 @@ filterwarnings = [
 
 def q(v) -> str: return json.dumps(v, ensure_ascii=False)   # a TOML basic string or array of them
 def val(v: str) -> str: return v.lower() if v.lower() in ('true', 'false') else q(v)
+LISTS = ('allowed_metadata_keys', 'allowed_cell_metadata_keys')   # nbdev 3 reads these as TOML arrays (a string would be read letter by letter)
 
 
 def render() -> str:
@@ -64,7 +65,7 @@ def render() -> str:
         '[project.entry-points.nbdev]', f'{lib} = {q(lib + "._modidx:d")}', '',
         '[tool.setuptools.dynamic]', f'version = {{attr = {q(lib + ".__version__")}}}', '',
         '[tool.setuptools.packages.find]', f'include = [{q(lib)}]', '',
-        '[tool.nbdev]', *[f'{k} = {val(d[k])}' for k in NBDEV_KEYS if k in d], '',
+        '[tool.nbdev]', *[f'{k} = {q(d[k].split()) if k in LISTS else val(d[k])}' for k in NBDEV_KEYS if k in d], '',
     ]
     return '\n'.join(lines) + '\n' + PYTEST
 
