@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, contextlib, math, sys
 
 # %% auto #0
-__all__ = ['OPTS', 'SAMPLE_ARCHS', 'FULL_ARCHS', 'main']
+__all__ = ['OPTS', 'SAMPLE_ARCHS', 'FULL_ARCHS', 'SCHEDULE_NAMES', 'main']
 
 # %% ../nbs/95_cli.ipynb #badf140c
 def _install(args):
@@ -49,8 +49,9 @@ def _opt(name:str):
     module, cls = OPTS[name].split('.')
     return getattr(importlib.import_module(f'mnist37.{module}'), cls)
 
-# torch-free copies of sgd.ARCHS, digits.DIGIT_ARCHS
+# torch-free copies of sgd.ARCHS, digits.DIGIT_ARCHS and schedules.SCHEDULES (checked against them below)
 SAMPLE_ARCHS, FULL_ARCHS = ('linear', 'linear1', 'simple_net'), ('linear', 'mlp', 'cnn')
+SCHEDULE_NAMES = ('constant', 'step', 'cosine', 'one-cycle')
 
 def _train(args, cbs=()):
     from mnist37.learner import Learner, ProgressCB
@@ -67,12 +68,21 @@ def _train(args, cbs=()):
         from mnist37.digits import accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
         dls = get_mnist_dls(load_mnist(args.path, cache=not args.no_cache), args.bs, seed=args.seed)
         model, loss, metric, lr = digits_model(arch, args.seed), cross_entropy, accuracy, 0.1 if args.lr is None else args.lr
+    from mnist37.schedules import schedule_cbs
+    extra = {} if args.pct_start is None else {'pct_start': args.pct_start}
+    # every value of the schedule is checked here, before any training: a bad one is an `error:` line
+    sched = schedule_cbs(args.schedule, lr, args.epochs, len(dls.train), warmup=args.warmup, **extra)
     learn = Learner(dls, model, loss, _opt(args.opt), metrics=metric)
     if args.quiet: learn.remove_cbs(learn.cb(ProgressCB))
-    learn.fit(args.epochs, lr, cbs=cbs)
-    if args.quiet: print(learn.recorder.values.to_string(float_format=lambda v: f'{v:.6f}'))
-    print(f"{args.dataset}, {arch}, {args.opt}, lr={lr:g}, bs={args.bs}, seed={args.seed}: "
-          f"final validation accuracy {learn.recorder.values.iloc[-1, 2]:.4f}")
+    learn.fit(args.epochs, lr, cbs=[*sched, *cbs])
+    rec, n = learn.recorder, len(dls.train)
+    table = rec.values
+    table.insert(0, 'lr', rec.lrs[n - 1::n][:len(table)])   # the rate of each epoch's last batch
+    if args.quiet: print(table.to_string(float_format=lambda v: f'{v:.6g}' if v < 1e-3 else f'{v:.6f}'))
+    how = args.schedule + (f" (pct_start={args.pct_start:g})" if args.pct_start is not None else '') + \
+          (f" (warm-up {args.warmup} batches)" if args.warmup else '')
+    print(f"{args.dataset}, {arch}, {args.opt}, {how} schedule, peak lr={lr:g}, bs={args.bs}, seed={args.seed}: "
+          f"final validation accuracy {table.iloc[-1, 3]:.4f}")
 
 # %% ../nbs/95_cli.ipynb #94aac815
 def _count(v:str, hi:int=10**7) -> int:
@@ -95,6 +105,17 @@ def _rate(v:str) -> float:
     except ValueError: raise argparse.ArgumentTypeError(f"must be a number, got {v!r}") from None
     if not (math.isfinite(x) and x > 0): raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {v}")
     return x
+
+def _fraction(v:str) -> float:
+    "A fraction of the training: a number from 0 to 1."
+    try: x = float(v)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a number, got {v!r}") from None
+    if not 0 <= x <= 1: raise argparse.ArgumentTypeError(f"must be a number from 0 to 1, got {v}")
+    return x
+
+def _batches(v:str) -> int:
+    "A number of batches: a whole number from 0 to 10**9."
+    return 0 if v.strip() in ('0', '+0', '-0') else _count(v, 10**9)
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='mnist37', description='SGD on MNIST 3-vs-7, fastbook chapter 4.')
@@ -134,6 +155,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--seed', type=_seed, default=42, help='seed of the initial weights and of the shuffled order')
     s.add_argument('--path', default=None, help='an extracted mnist_sample or mnist_png folder (default: untar_data)')
     s.add_argument('--no-cache', action='store_true', help='decode the PNGs without reading or writing the pixel cache')
+    s.add_argument('--schedule', default='constant', choices=SCHEDULE_NAMES,
+                   help='the learning-rate schedule over the whole fit, --lr its peak rate (08_schedules)')
+    s.add_argument('--pct-start', type=_fraction, default=None,
+                   help="one-cycle: the fraction of the training spent climbing to --lr (default 0.25, fastai's)")
+    s.add_argument('--warmup', type=_batches, default=0,
+                   help='constant, step, cosine: a linear warm-up from 0 over this many batches')
     s.add_argument('--quiet', action='store_true', help='no progress bar: print the table at the end')
     s.set_defaults(func=_train)
     return p
