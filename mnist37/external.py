@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'is_hidden', 'check_counts', 'ArchiveError', 'ArchiveIndex', 'read_archive',
-           'sha256_file', 'count_files', 'Installed', 'install', 'install_archive']
+__all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', 'check_counts', 'ArchiveError', 'ArchiveIndex',
+           'read_archive', 'sha256_file', 'count_files', 'Installed', 'install', 'install_archive']
 
 # %% ../nbs/98_external.ipynb #ae963373
 def fastai_data_dir() -> Path:
@@ -36,6 +36,11 @@ KNOWN = {  # top folder -> Known
 
 # %% ../nbs/98_external.ipynb #6d717e45
 _OS_FILES = ('Thumbs.db', 'desktop.ini')
+
+def how_to_install(top:str) -> str:
+    "What to do when the data set of archive top folder `top` is missing: the sentence every error about it ends with."
+    return (f"Offline, install the archive first: `mnist37 install-data path/to/{top}.tgz` "
+            f"(or `mnist37.external.install_archive(...)` in Python), or pass path= an extracted {top} folder.")
 
 def is_hidden(name:str) -> bool:
     "True for names a data folder may hold besides its images: dot files (`.DS_Store`, `._x.png`), `Thumbs.db`, `desktop.ini`."

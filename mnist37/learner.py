@@ -11,12 +11,12 @@ import pandas as pd
 import torch
 
 from .checks import check_int, check_positive
-from .sgd import Loaders  # noqa: F401 (it lived here before 02_sgd took the loaders)
-from .sgd import SGD_Optim, check_epoch, max_param_diff, param_copies
+from .sgd import SGD_Optim, max_param_diff, param_copies
 
 # %% auto #0
-__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback', 'Learner',
-           'Recorder', 'ProgressCB', 'DeviceCB', 'ParamsCB', 'compare_with_fastai', 'LRFinderCB']
+__all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback',
+           'diverged', 'stalled', 'Learner', 'Recorder', 'ProgressCB', 'DeviceCB', 'GuardCB', 'ParamsCB',
+           'compare_with_fastai', 'LRFinderCB']
 
 # %% ../nbs/03a_learner.ipynb #d246b319
 class CancelFitException(Exception): "Raise in a callback to end `fit` (the `after_cancel_fit` event follows)."
@@ -41,21 +41,38 @@ def _check_callback(cb):
             raise ValueError(f"{type(cb).__name__}.{n} is not an event, so it would never run; the events are: {', '.join(EVENTS)}")
     return cb
 
+# %% ../nbs/03a_learner.ipynb #5e1c0a01
+# Stand-ins for the one message helper of `mnist37.sgd` (02_sgd), until it is there.
+def diverged(what:str, epoch:int, batch:int|None=None, lr=None) -> str:
+    "The message of a run that diverged at `epoch` (and `batch`): `what` was not finite."
+    at = f"epoch {epoch}" + ('' if batch is None else f", batch {batch}")
+    return f"training diverged at {at}: {what}. Lower the learning rate (lr={lr}) or check the data for inf/nan."
+
+def stalled(epoch:int, first:int, last:int, lr=None) -> str:
+    "The message of a run whose updates of batches `first` to `last` of `epoch` changed no parameter."
+    return (f"training stalled at epoch {epoch}: no parameter changed in batches {first} to {last}. Every update was 0 "
+            f"(the gradients are exactly 0, e.g. the predictions are so large that the sigmoid is flat) or too small to "
+            f"change a float. Lower the learning rate (lr={lr}), or check the model.")
+
+def _groups(opt) -> list:
+    "The optimizer's parameter groups (02's `SGD_Optim` until it has `param_groups`: its one group, its attributes)."
+    return opt.param_groups if hasattr(opt, 'param_groups') else [vars(opt)]
+
 # %% ../nbs/03a_learner.ipynb #0a53dd9d
 class Learner:
-    "The chapter's training loop with callbacks: `fit(epochs, lr)` trains `model` on `dls.train` and validates on `dls.valid`."
-    def __init__(self, dls, # anything with `.train` and `.valid` iterables of `(xb, yb)` batches (fastai's `DataLoaders`, `Loaders`)
+    "The chapter's training loop with callbacks: `fit(epochs, lr)` trains `model` on `dls.train`, validates on `dls.valid`."
+    def __init__(self, dls, # `.train` and `.valid` iterables of `(xb, yb)` batches (fastai's `DataLoaders`, `Loaders`)
                  model, # a torch module
                  loss_func, # `loss_func(preds, yb)` -> a scalar tensor
-                 opt_func=SGD_Optim, # `opt_func(params, lr=...)`: ours (02_sgd, 07_optimizers) or torch.optim's
+                 opt_func=SGD_Optim, # `opt_func(params, lr=...)` -> an optimizer with `param_groups` (ours or torch's)
                  metrics=(), # functions `metric(preds, yb)` -> a scalar tensor, averaged over the validation set
                  cbs=(), # extra callbacks
-                 default_cbs:bool=True # add `Recorder`, `ProgressCB` and `DeviceCB`
+                 default_cbs:bool=True # add `Recorder`, `ProgressCB`, `DeviceCB` and `GuardCB`
                 ):
         self.dls, self.model, self.loss_func, self.opt_func = dls, model, loss_func, opt_func
         self.metrics = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
-        self.opt, self.cbs, self.epoch, self.iter, self.training = None, [], 0, 0, False
-        self.add_cbs([Recorder(), ProgressCB(), DeviceCB()] if default_cbs else [])
+        self.opt, self._lr, self.cbs, self.epoch, self.iter, self.training = None, None, [], 0, 0, False
+        self.add_cbs([Recorder(), ProgressCB(), DeviceCB(), GuardCB()] if default_cbs else [])
         self.add_cbs(cbs)
 
     def add_cbs(self, cbs):
@@ -63,6 +80,7 @@ class Learner:
         for cb in ([cbs] if isinstance(cbs, Callback) else cbs): _check_callback(cb).learn = self; self.cbs.append(cb)
         self._handlers = {}
     def remove_cbs(self, cbs):
+        "Remove callbacks (a `Callback` or a list of them)."
         for cb in ([cbs] if isinstance(cbs, Callback) else cbs): self.cbs.remove(cb)
         self._handlers = {}
     def cb(self, cls):
@@ -71,17 +89,28 @@ class Learner:
     @property
     def recorder(self): return self.cb(Recorder)
 
+    @property
+    def lr(self) -> float|None:
+        "The learning rate: group 0's `'lr'` in the optimizer (before the optimizer exists: the rate the next `fit` starts at)."
+        return self._lr if self.opt is None else _groups(self.opt)[0]['lr']
+    @lr.setter
+    def lr(self, lr:float):
+        if self.opt is None: self._lr = lr
+        else:
+            for g in _groups(self.opt): g['lr'] = lr
+
     def __call__(self, event:str):
         "Run `event` on every callback, in order; cancel exceptions pass, anything else becomes a `CallbackError`."
         hs = self._handlers.get(event)
         if hs is None:   # looked up once per event until the callbacks change: this runs ~10 times per batch
-            hs = self._handlers[event] = [(cb, f) for cb in sorted(self.cbs, key=lambda c: c.order) if (f := getattr(cb, event, None))]
+            hs = self._handlers[event] = [(cb, f) for cb in sorted(self.cbs, key=lambda c: c.order)
+                                          if (f := getattr(cb, event, None))]
         for cb, f in hs:
             try: f()
             except (*_CANCELS, FloatingPointError, CallbackError): raise
             except Exception as e:
-                raise CallbackError(f"callback {type(cb).__name__} failed in {event} (epoch {self.epoch}, batch {self.iter}): "
-                                    f"{type(e).__name__}: {e}") from e
+                raise CallbackError(f"callback {type(cb).__name__} failed in {event} (epoch {self.epoch}, "
+                                    f"batch {self.iter}): {type(e).__name__}: {e}") from e
 
     @contextmanager
     def _stage(self, name:str, cancel=()):
@@ -97,63 +126,57 @@ class Learner:
         self.pred = self.model(self.xb); self('after_pred')
         self.loss = self.loss_func(self.pred, self.yb); self('after_loss')
         if not self.training: return
-        self._train_losses.append(self.loss.detach())   # checked once per epoch: a check per batch would cost ~4% of an epoch
         self('before_backward'); self.loss.backward(); self('after_backward')   # stages without a cancel of their own
         self('before_step'); self.opt.step(); self('after_step')
         self.opt.zero_grad()
 
-    def _check_losses(self):
-        "Fail, naming the epoch and the first batch, if a training loss of this epoch was not finite."
-        if not self._train_losses: return
-        bad = (~torch.isfinite(torch.stack([l.float().mean() for l in self._train_losses]))).nonzero()
-        if len(bad):
-            i = int(bad[0, 0])
-            raise FloatingPointError(f"training diverged at epoch {self.epoch}, batch {i}: the loss is {self._train_losses[i].mean().item()}. "
-                                     f"Lower the learning rate (lr={self.lr}) or check the data for inf/nan.")
-
     def _one_epoch(self, training:bool):
         self.training, self.dl = training, self.dls.train if training else self.dls.valid
         self.model.train(training)
-        if training: self._train_losses = []
         with self._stage('train' if training else 'validate'), torch.set_grad_enabled(training):
             for self.iter, self.batch in enumerate(self.dl):
                 try:
                     self('before_batch'); self._one_batch(); self('after_batch')
                 except CancelBatchException: self('after_cancel_batch')
 
-    def _set_lr(self, lr):
-        if hasattr(self.opt, 'param_groups'):                       # torch.optim's and 07's
-            for g in self.opt.param_groups: g['lr'] = lr
-        else: self.opt.lr = lr                                      # 02's SGD_Optim
-
-    def fit(self, epochs:int, lr:float, cbs=()):
-        "Train for `epochs` epochs at learning rate `lr`, validating after each; `cbs` are added for this fit only."
-        epochs, lr = check_int('epochs', epochs, owner='Learner.fit'), check_positive('lr', lr, 'Learner.fit')
+    def fit(self, epochs:int, # how many passes over `dls.train`, each followed by one over `dls.valid`
+            lr:float|None=None, # set the learning rate first (None: keep the optimizer's current rate)
+            cbs=() # callbacks for this fit only
+           ):
+        "Train for `epochs` epochs, validating after each."
+        epochs = check_int('epochs', epochs, owner='Learner.fit')
+        if lr is not None: check_positive('lr', lr, 'Learner.fit')
+        elif self.lr is None: raise ValueError("Learner.fit: no learning rate yet; pass one, e.g. learn.fit(1, lr=0.1)")
+        for name in ('train', 'valid'):
+            if len(getattr(self.dls, name)) == 0:
+                raise ValueError(f"Learner.fit: dls.{name} has no batches (its dataset is empty, or smaller than the batch "
+                                 f"size with drop_last=True); give it at least one sample")
         extra = [cbs] if isinstance(cbs, Callback) else list(cbs)
         self.add_cbs(extra)
         try:
-            self.n_epochs, self.lr = epochs, lr
-            if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=lr)
-            self._set_lr(lr)
+            if lr is not None: self.lr = lr
+            if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=self._lr)
+            self.n_epochs = epochs
             with self._stage('fit', CancelFitException):
                 for self.epoch in range(epochs):
-                    before = param_copies(self.model)
                     with self._stage('epoch', CancelEpochException):
                         self._one_epoch(True)
-                        self._check_losses()
                         self._one_epoch(False)
-                        check_epoch(self.model, self.epoch, before, lr=lr)
         finally:
             self.remove_cbs(extra)
             self.training = False
             if self.opt is not None: self.opt.zero_grad()
 
 # %% ../nbs/03a_learner.ipynb #68419ccf
+def _mom(g:dict):
+    "A parameter group's momentum: `'momentum'`, else `betas[0]`, else None."
+    return g['momentum'] if 'momentum' in g else g['betas'][0] if 'betas' in g else None
+
 class Recorder(Callback):
-    "Training loss per batch, smoothed (`losses`) and as computed (`raw_losses`), the `lrs`, and per epoch the training and validation losses and metrics (`values`)."
+    "Per training batch the loss, smoothed (`losses`) and raw (`raw_losses`), `lrs` and `moms`; per epoch the table (`values`)."
     order, beta = -10, 0.98
     def before_fit(self):
-        self._smooth, self._raw, self.lrs, self.rows, self.smooth = [], [], [], [], torch.tensor(0.)
+        self._smooth, self._raw, self.lrs, self.moms, self.rows, self.smooth = [], [], [], [], [], torch.tensor(0.)
         self.names = ['train_loss', 'valid_loss'] + [getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics]
     def before_epoch(self): self.start = time.perf_counter()
     def after_batch(self):
@@ -163,19 +186,21 @@ class Recorder(Callback):
             loss = loss if loss.ndim == 0 else loss.mean()
             self._raw.append(loss)
             self.smooth = torch.lerp(loss, self.smooth, self.beta)
-            self._smooth.append(self.smooth); self.lrs.append(l.lr)   # debiased when read: no extra work per batch
+            self._smooth.append(self.smooth)                     # debiased when read: no extra work per batch
+            g = _groups(l.opt)[0]                                # the rates the step just used
+            self.lrs.append(g['lr']); self.moms.append(_mom(g))
             return
         bs = len(l.yb)
         vals = [l.loss.detach().mean()] + [m(l.pred, l.yb) for m in l.metrics]
         for name, v in zip(self.names[1:], vals):
             v = torch.as_tensor(v)
-            if v.numel() != 1: raise ValueError(f"metric {name} returned a tensor of shape {tuple(v.shape)}; a metric must return one number per batch")
+            if v.numel() != 1:
+                raise ValueError(f"metric {name} returned a tensor of shape {tuple(v.shape)}; "
+                                 "a metric must return one number per batch")
         self.totals = [t + v.detach()*bs for t, v in zip(self.totals, vals)]; self.n += bs
     def before_validate(self): self.totals, self.n = [0.]*(1 + len(self.learn.metrics)), 0
     def after_validate(self):
         vals = [(t/self.n).item() for t in self.totals] if self.n else [float('nan')]*len(self.totals)
-        if not math.isfinite(vals[0]): raise FloatingPointError(f"training diverged at epoch {self.learn.epoch}: the validation loss is {vals[0]}. "
-                                                               f"Lower the learning rate (lr={self.learn.lr}) or check the data.")
         self.rows.append([self.learn.epoch, self.loss_at(-1) if self._smooth else float('nan'), *vals])
     def after_epoch(self): self.rows[-1].append(time.perf_counter() - self.start)
     def loss_at(self, i:int) -> float:
@@ -193,7 +218,8 @@ class Recorder(Callback):
     @property
     def values(self) -> pd.DataFrame:
         "One row per finished epoch: epoch, train_loss, valid_loss, the metrics, and the seconds it took."
-        return pd.DataFrame([r for r in self.rows if len(r) == len(self.names) + 2], columns=['epoch', *self.names, 'time']).set_index('epoch')
+        rows = [r for r in self.rows if len(r) == len(self.names) + 2]
+        return pd.DataFrame(rows, columns=['epoch', *self.names, 'time']).set_index('epoch')
     def plot_loss(self, ax=None):
         "The smoothed training loss per batch; return the axes."
         import matplotlib.pyplot as plt
@@ -231,6 +257,42 @@ class DeviceCB(Callback):
     def before_fit(self): self.learn.model.to(self.device)
     def before_batch(self): self.learn.batch = tuple(t.to(self.device) for t in self.learn.batch)
 
+# %% ../nbs/03a_learner.ipynb #9a7c3e21
+class GuardCB(Callback):
+    "Stop a fit that diverged (a loss or parameter not finite) or stalled (`window` updates in a row changed nothing)."
+    order = 5   # after the Recorder, so that its numbers of the bad batch are kept
+    def __init__(self, window:int=4): # how many updates in a row may leave every parameter unchanged
+        self.window = check_int('window', window, owner='GuardCB')
+    def before_train(self): self.losses, self.start, self.snap = [], 0, param_copies(self.learn.model)
+    def before_validate(self): self.losses = []
+    def after_loss(self): self.losses.append(self.learn.loss.detach())   # looked at once per window: each look syncs
+    def before_batch(self):
+        if self.learn.training and self.learn.iter - self.start == self.window: self._check(self.learn.iter)
+    def after_train(self):
+        n = len(self.learn.dl)
+        if self.start == 0 or n - self.start == self.window: self._check(n)   # the last full window, or a short epoch
+        self._check_losses()
+        l = self.learn
+        for name, p in l.model.named_parameters():
+            if not torch.isfinite(p).all(): raise FloatingPointError(diverged(f"parameter {name!r} is not finite", l.epoch, lr=l.lr))
+    def after_validate(self): self._check_losses()
+
+    def _check_losses(self):
+        "Fail, naming the first batch, if a loss seen so far in this pass is not finite."
+        if not self.losses: return
+        bad = (~torch.isfinite(torch.stack([l.float().mean() for l in self.losses]))).nonzero()
+        if len(bad):
+            i, l = int(bad[0, 0]), self.learn
+            what = f"the {'training' if l.training else 'validation'} loss is {self.losses[i].float().mean().item()}"
+            raise FloatingPointError(diverged(what, l.epoch, i, l.lr))
+    def _check(self, end:int):
+        "Fail if no parameter changed in the updates of batches `self.start` .. `end - 1`; start a new window."
+        self._check_losses()   # a diverged loss says more than the stall it causes
+        l = self.learn
+        if all(torch.equal(p, q) for p, q in zip(l.model.parameters(), self.snap, strict=True)):
+            raise FloatingPointError(stalled(l.epoch, self.start, end - 1, l.lr))
+        self.start, self.snap = end, param_copies(l.model)
+
 # %% ../nbs/03a_learner.ipynb #d29ee47b
 class ParamsCB(Callback):
     "Keep a copy of the model's parameters after every epoch in `params`."
@@ -263,37 +325,43 @@ class LRFinderCB(Callback):
     order = 0
     def __init__(self, start_lr:float=1e-7, end_lr:float=10., num_it:int=100):
         self.start_lr, self.end_lr, self.num_it = start_lr, end_lr, num_it
-    def before_fit(self): self.lrs, self.losses, self.n, self.best = [], [], 0, float('inf')
+    def before_fit(self): self.lrs, self.losses, self.best = [], [], float('inf')
     def before_batch(self):
-        if self.learn.training: self.learn._set_lr(self.start_lr*(self.end_lr/self.start_lr)**(self.n/max(self.num_it - 1, 1)))
+        if self.learn.training: self.learn.lr = self.start_lr*(self.end_lr/self.start_lr)**(len(self.lrs)/(self.num_it - 1))
     def after_batch(self):
         l = self.learn
         if not l.training: return
-        lr = self.start_lr*(self.end_lr/self.start_lr)**(self.n/max(self.num_it - 1, 1))
         loss = l.recorder.loss_at(-1)
-        self.lrs.append(lr); self.losses.append(loss); self.n += 1
+        if not self.lrs and not math.isfinite(loss):
+            raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={l.lr}, before the rate grew: "
+                                     "check the data (and the model) for nan/inf")
+        self.lrs.append(l.lr); self.losses.append(loss)
         self.best = min(self.best, loss)
-        if not math.isfinite(loss) or loss > 4*self.best or self.n >= self.num_it: raise CancelFitException()
+        if not math.isfinite(loss) or loss > 4*self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
     def before_validate(self): raise CancelEpochException()
 
 def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, plot:bool=True):
-    "The learning-rate range test; the weights and the optimizer are left as they were. Return (lr at the minimum / 10, the figure)."
-    check_positive('start_lr', start_lr, 'lr_find'); check_positive('end_lr', end_lr, 'lr_find'); check_int('num_it', num_it, 2, 'lr_find')
+    "The learning-rate range test, weights and optimizer left as they were. Return (lr at the minimum / 10, the figure)."
+    check_positive('start_lr', start_lr, 'lr_find'); check_positive('end_lr', end_lr, 'lr_find')
+    check_int('num_it', num_it, 2, 'lr_find')
     if end_lr <= start_lr: raise ValueError(f"lr_find: end_lr ({end_lr}) must be larger than start_lr ({start_lr})")
-    state, opt, progress = copy.deepcopy(self.model.state_dict()), self.opt, self.cb(ProgressCB)
+    state, opt, lr = copy.deepcopy(self.model.state_dict()), self.opt, self._lr
+    quiet = [c for c in self.cbs if isinstance(c, (ProgressCB, GuardCB))]   # no bar; an exploding loss is the point
     cb, self.opt = LRFinderCB(start_lr, end_lr, num_it), None
-    if progress: self.remove_cbs(progress)
+    self.remove_cbs(quiet)
     try: self.fit(math.ceil(num_it/len(self.dls.train)), start_lr, cbs=[cb] + ([] if self.recorder else [Recorder()]))
     finally:
-        self.model.load_state_dict(state); self.opt = opt
-        if progress: self.add_cbs(progress)
+        self.model.load_state_dict(state); self.opt, self._lr = opt, lr
+        self.add_cbs(quiet)
     self.lr_finder = cb
-    suggestion = cb.lrs[min(range(len(cb.losses)), key=cb.losses.__getitem__)]/10
+    finite = [i for i, l in enumerate(cb.losses) if math.isfinite(l)]
+    suggestion = cb.lrs[min(finite, key=cb.losses.__getitem__)]/10
     fig = None
     if plot:
         import matplotlib.pyplot as plt
         fig, ax = plt.subplots(figsize=(5, 3))
-        ax.plot(cb.lrs, cb.losses); ax.set_xscale('log'); ax.set_xlabel('learning rate (log scale)'); ax.set_ylabel('smoothed loss')
+        ax.plot(cb.lrs, cb.losses); ax.set_xscale('log')
+        ax.set_xlabel('learning rate (log scale)'); ax.set_ylabel('smoothed loss')
         ax.axvline(suggestion, color='C3', ls=':', label=f'minimum / 10 = {suggestion:.2g}'); ax.legend()
     return suggestion, fig
 Learner.lr_find = _lr_find
