@@ -4,13 +4,13 @@
 
 # %% ../nbs/01_baseline.ipynb #50fa7377
 from __future__ import annotations
-from .data import MnistSample
 
 # %% auto #0
 __all__ = ['mean_digits', 'mnist_distance', 'rmse_distance', 'is_3', 'pixel_similarity']
 
 # %% ../nbs/01_baseline.ipynb #8b9a3296
-def mean_digits(data:MnistSample) -> tuple:
+def mean_digits(data:tuple # the four tensors of `load_mnist_sample()`
+               ) -> tuple:
     "The average 3 and the average 7 of the training set, each a (28, 28) image."
     x, y = data.train_x.view(-1, 28, 28), data.train_y[:, 0]
     return x[y == 1].mean(0), x[y == 0].mean(0)
@@ -33,7 +33,9 @@ def is_3(x, # one image (28, 28) or a stack of them (n, 28, 28)
     return dist(x, mean3) < dist(x, mean7)
 
 # %% ../nbs/01_baseline.ipynb #c5b417b4
-def pixel_similarity(data:MnistSample, dist=mnist_distance) -> dict:
+def pixel_similarity(data:tuple, # the four tensors of `load_mnist_sample()`
+                     dist=mnist_distance # `mnist_distance` (L1) or `rmse_distance` (L2)
+                    ) -> dict:
     "Validation accuracy of the pixel-similarity baseline: on the 3s, on the 7s, and their mean (as the book reports it)."
     mean3, mean7 = mean_digits(data)
     x, y = data.valid_x.view(-1, 28, 28), data.valid_y[:, 0]

@@ -4,75 +4,109 @@
 
 # %% ../nbs/03_compare.ipynb #a341128c
 from __future__ import annotations
-import copy, warnings
+import copy
 from functools import partial
 
 import pandas as pd
-from fastai.learner import Learner, Callback
-from fastai.optimizer import SGD
+from fastai.learner import Learner as FastaiLearner, Callback as FastaiCallback
+from fastai.optimizer import SGD as FastaiSGD, OptimWrapper
 
-from .data import MnistSample, load_mnist_sample, get_dls
+from .data import load_mnist_sample, get_dls
 from .checks import check_int
-from .sgd import ARCHS, make_model  # noqa: F401 (they lived here before 02_sgd took the models)
-from .sgd import SGD_Optim, mnist_loss, batch_accuracy, train_model, max_param_diff, panels, param_copies
+from .sgd import mnist_loss, batch_accuracy, make_model, train_model, max_param_diff, panels, param_copies
 
 # %% auto #0
-__all__ = ['ParamHistory', 'fastai_opt', 'fit_learner', 'compare_with_learner', 'plot_comparison', 'fit_hand']
+__all__ = ['SnapshotCB', 'fastai_opt', 'fit_fastai', 'compare_with_fastai', 'fit_chapter', 'compare_with_learner',
+           'plot_comparison']
 
 # %% ../nbs/03_compare.ipynb #879d8741
-class ParamHistory(Callback):
-    "Keep a copy of the model's parameters after every epoch in `self.params`."
+class SnapshotCB(FastaiCallback):
+    "A fastai callback that keeps a copy of the model's parameters after every epoch, in `self.params`."
     order = 90
     def before_fit(self): self.params = []
     def after_epoch(self): self.params.append(param_copies(self.learn.model))
 
 # %% ../nbs/03_compare.ipynb #3a4ad6e4
 def fastai_opt(opt_cls, **hypers):
-    "An `opt_func` for fastai's `Learner`: the torch-style optimizer `opt_cls` (with `param_groups`) wrapped in `OptimWrapper`."
-    from fastai.optimizer import OptimWrapper
+    "An `opt_func` for fastai's `Learner`: the torch-shaped optimizer `opt_cls` (with `param_groups`) in `OptimWrapper`."
     return partial(OptimWrapper, opt=opt_cls, **hypers)
 
-def fit_learner(model, # the model to train, in place
-                dls, # fastai `DataLoaders`, or anything with `.train` and `.valid`
-                epochs:int,
-                lr:float, # learning rate
-                opt_func=SGD, # fastai's `SGD`, or `fastai_opt(...)` of a hand-written optimizer
-                loss_func=mnist_loss,
-                metrics=batch_accuracy, # a metric or a list of them
-                progress:bool=False # show fastai's progress bar and table
-               ) -> tuple:
-    "`Learner(dls, model, loss_func=loss_func, opt_func=opt_func, metrics=metrics).fit(epochs, lr)`: return its table and the parameters after every epoch."
+def fit_fastai(model, # the model to train, in place
+               dls, # fastai `DataLoaders`, or anything with `.train` and `.valid`
+               epochs:int,
+               lr:float, # learning rate (the peak rate for `fit_one_cycle`)
+               opt_func=FastaiSGD, # fastai's `SGD`, or `fastai_opt(...)` of one of this project's optimizers
+               loss_func=mnist_loss,
+               metrics=batch_accuracy, # a metric or a list of them
+               cbs=(), # more fastai callbacks
+               fit:str='fit', # the `Learner` method that trains: 'fit' or 'fit_one_cycle'
+               progress:bool=False, # show fastai's progress bar and table
+               **fit_kwargs # passed on to the `fit` method
+              ) -> tuple:
+    "Train with fastai's `Learner`; return (its table, one row per epoch; the parameters after every epoch; the `Learner`)."
     from fastai.callback.progress import ProgressCallback   # importing it adds the bar to fastai's default callbacks
-    learn = Learner(dls, model, opt_func=opt_func, loss_func=loss_func, metrics=metrics, cbs=ParamHistory())
-    if progress: learn.fit(epochs, lr=lr)
+    if fit != 'fit': import fastai.callback.schedule  # noqa: F401 (adds fit_one_cycle, fit_flat_cos, ... to the Learner)
+    snap = SnapshotCB()
+    learn = FastaiLearner(dls, model, opt_func=opt_func, loss_func=loss_func, metrics=metrics, cbs=[snap, *cbs])
+    if not callable(train := getattr(learn, fit, None)):
+        raise ValueError(f"fit_fastai: fastai's Learner has no method {fit!r}; use 'fit' or 'fit_one_cycle'")
+    if progress: train(epochs, lr, **fit_kwargs)
     else:
         learn.remove_cb(ProgressCallback)
-        with learn.no_logging(): learn.fit(epochs, lr=lr)
+        with learn.no_logging(): train(epochs, lr, **fit_kwargs)
     names = [n for n in learn.recorder.metric_names[1:] if n != 'time']   # 'epoch' and 'time' are not in `values`
     table = pd.DataFrame([[float(v) for v in row] for row in learn.recorder.values], columns=names)
-    return table.rename_axis('epoch'), learn.param_history.params
+    return table.rename_axis('epoch'), snap.params, learn
 
 # %% ../nbs/03_compare.ipynb #e50925b5
+def compare_with_fastai(fit_ours, # `fit_ours(model, dls, epochs, lr, after_epoch)` trains ours; returns one row per epoch
+                        model, # the initial model: each side trains a deep copy
+                        dls_factory, # `dls_factory()` builds each side's loaders, alike (the same batches)
+                        epochs:int,
+                        lr:float, # learning rate of both sides
+                        opt_func=FastaiSGD, # fastai's side: its optimizer
+                        loss_func=mnist_loss, # fastai's side: its loss
+                        metrics=batch_accuracy, # fastai's side: its metrics
+                        fit:str='fit', # fastai's side: 'fit' or 'fit_one_cycle'
+                        progress:bool=False, # fastai's side: show the progress bar
+                        **fit_kwargs # fastai's side: passed on to the `fit` method
+                       ) -> pd.DataFrame:
+    "Train two copies of `model`, ours and fastai's `Learner`; ours' columns, fastai's (suffix `_fastai`), `max_abs_param_diff`."
+    epochs = check_int('epochs', epochs, owner='compare_with_fastai')
+    ours_params = []
+    ours = fit_ours(copy.deepcopy(model), dls_factory(), epochs, lr, lambda m: ours_params.append(param_copies(m)))
+    fai, fai_params, _ = fit_fastai(copy.deepcopy(model), dls_factory(), epochs, lr, opt_func, loss_func, metrics,
+                                    fit=fit, progress=progress, **fit_kwargs)
+    if not (len(ours) == len(ours_params) == len(fai) == epochs):
+        raise ValueError(f"compare_with_fastai: {epochs} epochs asked, but ours returned {len(ours)} rows and called "
+                         f"after_epoch {len(ours_params)} times, fastai's {len(fai)}; fit_ours must call after_epoch(model) "
+                         "once after every epoch")
+    res = pd.concat([ours.reset_index(drop=True), fai.add_suffix('_fastai').reset_index(drop=True)], axis=1)
+    res['max_abs_param_diff'] = [max_param_diff(p, q) for p, q in zip(ours_params, fai_params, strict=True)]
+    return res.rename_axis('epoch')
+
+# %% ../nbs/03_compare.ipynb #2c18ffa6
+def fit_chapter(model, dls, epochs:int, lr:float, after_epoch=None) -> pd.DataFrame:
+    "Ours, for `compare_with_fastai`: `02_sgd`'s `train_model` with `SGD_Optim` (the chapter's loop)."
+    return train_model(model, dls, epochs, lr, after_epoch=after_epoch)
+
 def compare_with_learner(epochs:int=10,
                          lr:float=1.0, # learning rate of both runs
                          bs:int=256, # batch size
                          seed:int=42, # seed of the initial weights (and of the order, with `shuffle`)
-                         arch:str='linear', # a name from `ARCHS`
+                         arch:str='linear', # a name from `mnist37.sgd.ARCHS`
                          shuffle:bool=False, # reshuffle the training set each epoch (the same order for both)
-                         data:MnistSample|None=None, # the tensors (default: `load_mnist_sample()`)
+                         data:tuple|None=None, # the four tensors (default: `load_mnist_sample()`)
                          progress:bool=False # show fastai's progress bar
                         ) -> pd.DataFrame:
-    "Train one seeded model twice, with `train_model` and `SGD_Optim` and with `Learner.fit(opt_func=SGD)`, on the same batches; one row per epoch."
+    "One seeded model trained by `train_model` + `SGD_Optim` and by `Learner.fit(opt_func=SGD)`, on the same batches; per epoch."
     epochs = check_int('epochs', epochs, owner='compare_with_learner')
     data = load_mnist_sample() if data is None else data
-    model = make_model(arch, seed)
-    twin, hand_params = copy.deepcopy(model), []
     # Two loaders built alike: with shuffle=True both draw the same order from `seed`.
-    hand = train_model(model, get_dls(data, bs, shuffle, seed), epochs, lr,
-                       after_epoch=lambda m: hand_params.append(param_copies(m)))
-    fai, fai_params = fit_learner(twin, get_dls(data, bs, shuffle, seed), epochs, lr, progress=progress)
-    return pd.DataFrame({'hand_accuracy': hand.accuracy.tolist(), 'learner_accuracy': fai.batch_accuracy.tolist(),
-                         'max_abs_param_diff': [max_param_diff(p, q) for p, q in zip(hand_params, fai_params, strict=True)]}).rename_axis('epoch')
+    res = compare_with_fastai(fit_chapter, make_model(arch, seed), lambda: get_dls(data, bs, shuffle, seed), epochs, lr,
+                              progress=progress)
+    return res.rename(columns={'accuracy': 'hand_accuracy', 'batch_accuracy_fastai': 'learner_accuracy'})[
+        ['hand_accuracy', 'learner_accuracy', 'max_abs_param_diff']]
 
 # %% ../nbs/03_compare.ipynb #446e1c86
 def plot_comparison(res:pd.DataFrame, title:str=''):
@@ -82,11 +116,3 @@ def plot_comparison(res:pd.DataFrame, title:str=''):
     a0.plot(res.index, res.learner_accuracy, 'x--', ms=9, label='Learner.fit(opt_func=SGD)'); a0.legend()
     a1.plot(res.index, res.max_abs_param_diff, 'o-', color='C3')
     return fig
-
-# %% ../nbs/03_compare.ipynb #49d51ea5
-def fit_hand(model, dls, epochs:int, lr:float, progress:bool=False, opt_func=SGD_Optim) -> tuple:
-    "Deprecated: `02_sgd`'s `train_model` with `after_epoch` is the hand-written loop. Per-epoch accuracies and parameter copies, as before."
-    warnings.warn("mnist37.compare.fit_hand is deprecated: use mnist37.sgd.train_model(..., after_epoch=...)", DeprecationWarning, stacklevel=2)
-    params = []
-    hist = train_model(model, dls, epochs, lr, opt_func, after_epoch=lambda m: params.append(param_copies(m)))
-    return hist.accuracy.tolist(), params

@@ -15,8 +15,9 @@ from .checks import check_int, check_positive
 
 # %% auto #0
 __all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'simple_net', 'make_model', 'mnist_loss', 'batch_accuracy',
-           'calc_grad', 'SGD_Optim', 'train_epoch', 'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader',
-           'batches', 'param_copies', 'max_param_diff', 'check_epoch', 'train_model', 'panels', 'plot_history']
+           'calc_grad', 'param_copies', 'max_param_diff', 'unchanged', 'SGD_Optim', 'opt_lr', 'training_error',
+           'train_epoch', 'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader', 'batches', 'train_model',
+           'panels', 'plot_history']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -51,9 +52,10 @@ ARCHS = {'linear': lambda: nn.Linear(28*28, 1), 'linear1': Linear1, 'simple_net'
 
 def make_model(arch:str='linear', # a name from `archs`
                seed:int=42, # seed of the initial weights
-               archs:dict=ARCHS # name -> function making the model (03b_digits has the ten-digit ones)
+               archs:dict|None=None # name -> function making the model (default: `ARCHS`; 03b_digits has the ten-digit ones)
               ) -> nn.Module:
-    "A fresh model by name (`linear`: the book's `nn.Linear(784, 1)`, `linear1`: `Linear1`, `simple_net`), initialised from `seed`."
+    "A fresh model by name (`linear`: the book's `nn.Linear(784, 1)`, `linear1`: `Linear1`, `simple_net`), from `seed`."
+    archs = ARCHS if archs is None else archs
     if arch not in archs: raise ValueError(f"unknown arch {arch!r}; choose one of {sorted(archs)}")
     return seeded(archs[arch], seed)
 
@@ -84,42 +86,95 @@ def calc_grad(xb, yb, model, loss_func=mnist_loss):
     loss.backward()
     return loss
 
+# %% ../nbs/02_sgd.ipynb #cec8a206
+def param_copies(model) -> list:
+    "Detached copies of `model`'s parameters: a snapshot to compare with later."
+    return [p.detach().clone() for p in model.parameters()]
+
+def max_param_diff(ps, qs) -> float:
+    "Largest absolute difference between two equally long lists of parameters."
+    return max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
+
+def unchanged(model, before:list) -> bool:
+    "True when every parameter of `model` equals, bit for bit, its copy in `before` (from `param_copies`)."
+    return all(torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True))
+
 # %% ../nbs/02_sgd.ipynb #b01cd5af
 class SGD_Optim:
-    "The book's `BasicOptim`: `step` moves every parameter against its gradient, `zero_grad` forgets the gradients."
-    def __init__(self, params, # the parameters to train: `model.parameters()` or a list of tensors
-                 lr:float # the learning rate, a finite number > 0
+    "The book's `BasicOptim` in torch's shape: `step` moves every parameter against its gradient, `zero_grad` forgets the gradients."
+    def __init__(self, params, # `model.parameters()`, a list of tensors, or torch-style groups `[{'params': [...], 'lr': ...}]`
+                 lr:float # the learning rate (of every group that does not set its own), a finite number > 0
                 ):
-        self.params, self.lr = list(params), check_positive('lr', lr, 'SGD_Optim')
-        if not self.params: raise ValueError("SGD_Optim: got no parameters; pass model.parameters() or a list of tensors")
-        if bad := [p for p in self.params if not isinstance(p, torch.Tensor)]:
-            raise TypeError(f"SGD_Optim: parameters must be tensors, got {type(bad[0]).__name__} {bad[0]!r:.60}; pass model.parameters()")
-    def step(self, *args, **kwargs):
-        "p <- p - lr*grad for every parameter that has a gradient (torch's extra arguments, such as a closure, are ignored)."
-        for p in self.params:
-            if p.grad is not None: p.data -= p.grad.data*self.lr
-    def zero_grad(self, *args, **kwargs):
+        params = list(params)
+        groups = params if params and all(isinstance(g, dict) for g in params) else [{'params': params}]
+        self.param_groups = [{**g, 'params': list(g['params']), 'lr': check_positive('lr', g.get('lr', lr), 'SGD_Optim')}
+                             for g in groups]
+        ps = [p for g in self.param_groups for p in g['params']]
+        if not ps: raise ValueError("SGD_Optim: got no parameters; pass model.parameters() or a list of tensors")
+        if bad := [p for p in ps if not isinstance(p, torch.Tensor)]:
+            raise TypeError(f"SGD_Optim: parameters must be tensors, got {type(bad[0]).__name__} {bad[0]!r:.60}; "
+                            "pass model.parameters()")
+    @property
+    def lr(self) -> float:
+        "The learning rate of the first group (it lives only in `param_groups`)."
+        return self.param_groups[0]['lr']
+    def step(self, closure=None):
+        "p <- p - lr*grad for every parameter that has a gradient (`closure`, torch's argument, is not used)."
+        for g in self.param_groups:
+            for p in g['params']:
+                if p.grad is not None: p.data -= p.grad.data*g['lr']
+    def zero_grad(self, set_to_none:bool=True):
         "Forget the gradients: `backward` adds to them."
-        for p in self.params: p.grad = None
-    def __repr__(self): return f"SGD_Optim(lr={self.lr}, {len(self.params)} tensors)"
+        for g in self.param_groups:
+            for p in g['params']: p.grad = None
+    def __repr__(self):
+        return f"SGD_Optim(lr={self.lr}, {sum(len(g['params']) for g in self.param_groups)} tensors)"
+
+# %% ../nbs/02_sgd.ipynb #c8e921e5
+def opt_lr(opt) -> float|None:
+    "The learning rate of `opt`'s first parameter group (None for an optimizer without `param_groups`)."
+    groups = getattr(opt, 'param_groups', None)
+    return groups[0].get('lr') if groups else None
+
+def training_error(kind:str, # 'diverged' (a loss or parameter is no longer finite) or 'stalled' (the steps change nothing)
+                   epoch:int, # the epoch it happened in
+                   batch:int|None=None, # the training batch, if known
+                   detail:str='', # what was seen, e.g. 'the loss is inf'
+                   lr:float|None=None # the learning rate, named in the advice
+                  ) -> FloatingPointError:
+    "The error of every training guard (`train_model`'s and the `Learner`'s): what went wrong, where, what was seen, what to do."
+    where = f"epoch {epoch}" + ("" if batch is None else f", batch {batch}")
+    rate = "" if lr is None else f" (lr={lr})"
+    if kind == 'diverged': advice = f"Lower the learning rate{rate} or check the data for inf/nan."
+    elif kind == 'stalled':
+        advice = ("Every update was 0: either the gradients are exactly 0 (a learning rate so large that the first steps threw "
+                  f"the predictions where the sigmoid is flat: lower it{rate}) or the steps are too small to change a float "
+                  "(raise it); or check the model.")
+    else: raise ValueError(f"training_error: kind must be 'diverged' or 'stalled', got {kind!r}")
+    return FloatingPointError(f"training {kind} at {where}: {detail}. {advice}")
 
 # %% ../nbs/02_sgd.ipynb #a9399831
 def train_epoch(model, # the model to train, in place
                 dl, # an iterable of `(xb, yb)` batches
                 opt, # an optimizer with `step` and `zero_grad`
                 loss_func=mnist_loss,
-                epoch:int=0 # the epoch's number, for the error message
+                epoch:int=0, # the epoch's number, for the error messages
+                patience:int|None=8 # fail after this many steps in a row that changed no parameter (None: never)
                ) -> float:
     "One pass over the `(xb, yb)` batches of `dl`: loss, gradients, `opt.step()`, `opt.zero_grad()`; return the mean loss."
-    tot, n = 0., 0
+    tot, n, still, lr = 0., 0, 0, opt_lr(opt)
     for i, (xb, yb) in enumerate(dl):
         loss = calc_grad(xb, yb, model, loss_func)
-        if not torch.isfinite(loss):
-            raise FloatingPointError(f"training diverged at epoch {epoch}, batch {i}: the loss is {loss.item()}. "
-                                     f"Lower the learning rate (lr={getattr(opt, 'lr', '?')}) or check the data for inf/nan.")
+        if not torch.isfinite(loss): raise training_error('diverged', epoch, i, f'the loss is {loss.item()}', lr)
+        before = param_copies(model) if patience else None
         opt.step()
         opt.zero_grad()
         tot, n = tot + loss.detach()*len(xb), n + len(xb)
+        if patience:
+            still = still + 1 if unchanged(model, before) else 0
+            if still == patience: raise training_error('stalled', epoch, i, f'the last {still} steps changed no parameter', lr)
+    if patience and still and still >= max(i, 1):   # an epoch shorter than `patience`: every step after the first
+        raise training_error('stalled', epoch, i, f'the last {still} steps of the epoch changed no parameter', lr)
     return (tot/n).item()
 
 # %% ../nbs/02_sgd.ipynb #2841ac95
@@ -167,32 +222,7 @@ def batches(x, y, bs:int=256) -> list:
     "`(xb, yb)` pairs of consecutive slices: the batches of an unshuffled DataLoader, without per-sample work."
     return list(TensorLoader(x, y, check_int('bs', bs, owner='batches')))
 
-# %% ../nbs/02_sgd.ipynb #cec8a206
-def param_copies(model) -> list:
-    "Detached copies of `model`'s parameters: a snapshot to compare with later."
-    return [p.detach().clone() for p in model.parameters()]
-
-def max_param_diff(ps, qs) -> float:
-    "Largest absolute difference between two equally long lists of parameters."
-    return max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
-
 # %% ../nbs/02_sgd.ipynb #6ac96899
-def check_epoch(model, # the model after the epoch
-                epoch:int, # the epoch's number, for the message
-                before:list, # copies of the parameters from the epoch's start
-                valid_loss:float|None=None, # the epoch's validation loss, if known
-                lr=None # the learning rate, for the message
-               ):
-    "Fail when epoch `epoch` left a parameter or the validation loss non-finite, or changed no parameter at all (`before`: copies from its start)."
-    fix = f"Lower the learning rate (lr={lr})" if lr is not None else "Lower the learning rate"
-    for name, p in model.named_parameters():
-        if not torch.isfinite(p).all(): raise FloatingPointError(f"training diverged at epoch {epoch}: parameter {name!r} is no longer finite. {fix}.")
-    if valid_loss is not None and not math.isfinite(valid_loss):
-        raise FloatingPointError(f"training diverged at epoch {epoch}: the validation loss is {valid_loss}. {fix} or check the data.")
-    if all(torch.equal(p, q) for p, q in zip(model.parameters(), before, strict=True)):
-        raise FloatingPointError(f"training stalled at epoch {epoch}: no parameter changed. Every update was 0 (the gradients are exactly 0: "
-                                 f"the predictions are so large that the sigmoid is flat) or too small to change a float. {fix}, or check the model.")
-
 def train_model(model, # the model to train, in place
                 dls, # `.train` and `.valid` iterables of `(xb, yb)` batches: `Loaders`, or fastai's `DataLoaders`
                 epochs:int,
@@ -200,19 +230,22 @@ def train_model(model, # the model to train, in place
                 opt_func=SGD_Optim, # `opt_func(params, lr=...)`
                 loss_func=mnist_loss,
                 metric=batch_accuracy, # averaged over the validation set, batches weighted by size
-                after_epoch:Callable|None=None # called as `after_epoch(model)` after each epoch
+                after_epoch:Callable|None=None, # called as `after_epoch(model)` after each epoch
+                patience:int|None=8 # `train_epoch`'s stall check: steps in a row that may change nothing (None: off)
                ) -> pd.DataFrame:
     "Train `model` on `dls.train`, validate on `dls.valid` after each epoch; return the history (train_loss, valid_loss, accuracy)."
     epochs = check_int('epochs', epochs, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
     for epoch in range(epochs):
-        before = param_copies(model)
         model.train()
-        trn_loss = train_epoch(model, dls.train, opt, loss_func, epoch)
+        trn_loss = train_epoch(model, dls.train, opt, loss_func, epoch, patience)
         model.eval()
         rows.append(dict(epoch=epoch, train_loss=trn_loss, valid_loss=_weighted_mean(model, dls.valid, loss_func),
                          accuracy=validate_epoch(model, dls.valid, metric)))
-        check_epoch(model, epoch, before, rows[-1]['valid_loss'], lr)
+        if bad := [name for name, p in model.named_parameters() if not torch.isfinite(p).all()]:
+            raise training_error('diverged', epoch, None, f"parameter {bad[0]!r} is no longer finite", lr)
+        if not math.isfinite(rows[-1]['valid_loss']):
+            raise training_error('diverged', epoch, None, f"the validation loss is {rows[-1]['valid_loss']}", lr)
         if after_epoch is not None: after_epoch(model)
     return pd.DataFrame(rows).set_index('epoch')
 
@@ -236,13 +269,3 @@ def plot_history(hist:pd.DataFrame, title:str=''):
     for col in ('train_loss', 'valid_loss'): a0.plot(hist.index, hist[col], '.-', label=col)
     a1.plot(hist.index, hist.accuracy, '.-', color='C2'); a0.legend()
     return fig
-
-# %% ../nbs/02_sgd.ipynb #0c1fc466
-def __getattr__(name):
-    "Names that moved out of this module: `Optim`, the general optimizer base, is in `mnist37.optimizers` (07_optimizers)."
-    if name == 'Optim':
-        import warnings
-        warnings.warn("mnist37.sgd.Optim moved to mnist37.optimizers.Optim", DeprecationWarning, stacklevel=2)
-        from mnist37.optimizers import Optim
-        return Optim
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
