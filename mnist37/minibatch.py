@@ -166,7 +166,7 @@ def train_linreg(features, # (n, d) inputs
     model = LinReg(features.shape[1], g, features.dtype)
     rec = SampleLossCB(features, labels, _mean_squared)
     opt_func = {'scratch': SGD_Optim, 'torch': torch.optim.SGD}.get(opt, opt) if isinstance(opt, str) else opt
-    dls = Loaders(TensorLoader(features, labels, bs, shuffle=True, seed=g), [])
+    dls = Loaders(TensorLoader(features, labels, bs, shuffle=True, seed=g), [(features, labels)])   # valid: all rows, once
     Learner(dls, model, _mean_squared, opt_func, cbs=rec, default_cbs=False).fit(epochs, lr)
     return pd.DataFrame(rec.rows)
 
