@@ -16,7 +16,7 @@ from torch import nn
 from .checks import check_finite, check_int, check_positive
 from .external import sha256_file
 from .learner import Callback, Learner, Recorder
-from .sgd import Loaders, SGD_Optim, TensorLoader, seeded
+from .sgd import Loaders, SGD_Optim, TensorLoader, seeded, training_error
 
 # %% auto #0
 __all__ = ['AIRFOIL_SHA256', 'gd_vs_sgd_by_hand', 'with_bias', 'fit_line', 'airfoil_path', 'load_airfoil', 'squared_loss',
@@ -125,7 +125,8 @@ class LinReg(nn.Module):
 
 class SampleLossCB(Callback):
     "Every `every` training samples, in `rows`: the loss on all of `x, y`, the (fractional) epoch, training seconds."
-    def __init__(self, x, y, loss_func, every:int=100): self.x, self.y, self.loss_func, self.every = x, y, loss_func, every
+    def __init__(self, x, y, loss_func, every:int=100):
+        self.x, self.y, self.loss_func, self.every = x, y, loss_func, every
     @torch.no_grad()
     def _row(self, epoch:float) -> dict:
         return dict(epoch=epoch, seconds=self.elapsed, loss=self.loss_func(self.learn.model(self.x), self.y).item())
@@ -136,6 +137,8 @@ class SampleLossCB(Callback):
         l = self.learn
         if not l.training: return
         self.elapsed += time.perf_counter() - self.start
+        if not torch.isfinite(l.loss):   # a cheap guard: GuardCB's parameter snapshots would dominate batches of 1
+            raise training_error('diverged', l.epoch, l.iter, f"the training loss is {l.loss.item()}", l.lr)
         seen = (l.iter + 1)*l.dl.bs
         if seen % self.every == 0: self.rows.append(self._row(l.epoch + seen/len(self.x)))
 
@@ -166,7 +169,7 @@ def train_linreg(features, # (n, d) inputs
     model = LinReg(features.shape[1], g, features.dtype)
     rec = SampleLossCB(features, labels, _mean_squared)
     opt_func = {'scratch': SGD_Optim, 'torch': torch.optim.SGD}.get(opt, opt) if isinstance(opt, str) else opt
-    dls = Loaders(TensorLoader(features, labels, bs, shuffle=True, seed=g), [(features, labels)])   # valid: all rows, once
+    dls = Loaders(TensorLoader(features, labels, bs, shuffle=True, seed=g), [(features, labels)])   # valid: all rows
     Learner(dls, model, _mean_squared, opt_func, cbs=rec, default_cbs=False).fit(epochs, lr)
     return pd.DataFrame(rec.rows)
 
