@@ -35,7 +35,7 @@ def show_trace(f:Callable, # the function, drawn over the range of the trace
                trace:list, # the points visited, from `gd` or `newton`
                ax=None, # axes to draw on (default: a new figure)
                title:str=''):
-    "Draw `f` over the range of `trace` and the trace on it; return the axes."
+    "Draw `f` over the range of `trace` and the trace on it; return the figure."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(3.5, 2.5))
     n = max(abs(min(trace)), abs(max(trace)))
@@ -43,7 +43,7 @@ def show_trace(f:Callable, # the function, drawn over the range of the trace
     ax.plot(xs, [f(x) for x in xs], '-')
     ax.plot(trace, [f(x) for x in trace], '-o')
     ax.set_xlabel('x'); ax.set_ylabel('f(x)'); ax.set_title(title)
-    return ax
+    return ax.figure
 
 # %% ../nbs/05_gd.ipynb #9341f9f7
 C_LOCAL = 0.15*math.pi
@@ -87,7 +87,7 @@ def show_trace_2d(f:Callable, # f(x1, x2), drawn as contours
                   results:list, # the (x1, x2) points visited, from `train_2d`
                   ax=None, # axes to draw on (default: a new figure)
                   title:str=''):
-    "Draw the path `results` over the contours of `f(x1, x2)`; return the axes."
+    "Draw the path `results` over the contours of `f(x1, x2)`; return the figure."
     import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(3.5, 2.5))
     ax.plot(*zip(*results), '-o', color='#ff7f0e')
@@ -96,7 +96,7 @@ def show_trace_2d(f:Callable, # f(x1, x2), drawn as contours
                          np.linspace(min(-3.0, min(p2) - 0.5), max(1.0, max(p2) + 0.5), 200))
     ax.contour(x1, x2, f(x1, x2), colors='#1f77b4')
     ax.set_xlabel('x1'); ax.set_ylabel('x2'); ax.set_title(title)
-    return ax
+    return ax.figure
 
 # %% ../nbs/05_gd.ipynb #c88bf329
 SCHEDULES = {'constant': lambda t: 1.,
