@@ -248,8 +248,8 @@ class GuardCB(Callback):
     order = 5   # after the Recorder, so that its numbers of the bad batch are kept
     def __init__(self, window:int=4): # how many updates in a row may leave every parameter unchanged
         self.window = check_int('window', window, owner='GuardCB')
-    def before_train(self): self.losses, self.start, self.snap = [], 0, param_copies(self.learn.model)
-    def before_validate(self): self.losses = []
+    def before_train(self): self.losses, self.seen, self.start, self.snap = [], 0, 0, param_copies(self.learn.model)
+    def before_validate(self): self.losses, self.seen = [], 0
     def after_loss(self): self.losses.append(self.learn.loss.detach())   # looked at once per window: each look syncs
     def before_batch(self):
         if self.learn.training and self.learn.iter - self.start == self.window: self._check(self.learn.iter)
@@ -264,11 +264,12 @@ class GuardCB(Callback):
     def after_validate(self): self._check_losses()
 
     def _check_losses(self):
-        "Fail, naming the first batch, if a loss seen so far in this pass is not finite."
-        if not self.losses: return
-        bad = (~torch.isfinite(torch.stack([l.float().mean() for l in self.losses]))).nonzero()
+        "Fail, naming the first batch, if a loss of this pass not looked at yet is not finite."
+        new, self.seen = self.losses[self.seen:], len(self.losses)   # each loss is looked at once
+        if not new: return
+        bad = (~torch.isfinite(torch.stack([l.float().mean() for l in new]))).nonzero()
         if len(bad):
-            i, l = int(bad[0, 0]), self.learn
+            i, l = self.seen - len(new) + int(bad[0, 0]), self.learn
             what = f"the {'training' if l.training else 'validation'} loss is {self.losses[i].float().mean().item()}"
             raise training_error('diverged', l.epoch, i, what, l.lr)
     def _check(self, end:int):
