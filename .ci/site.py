@@ -181,8 +181,8 @@ def md(text: str, names: dict) -> str:
     def link(m):
         label, url, attrs = m.group(1), m.group(2), m.group(3)
         if url.startswith('/'): url = url[1:]         # a site-root link from nbdev's doclinks: /sgd.html#linear1
-        elif re.match(r'[^/:#]+\.ipynb(#|$)', url):   # a link to a notebook: 02_sgd.ipynb#x -> sgd.html#x
-            nb, _, frag = url.partition('#')
+        elif re.match(r'(nbs/)?[^/:#]+\.ipynb(#|$)', url):   # a notebook: 02_sgd.ipynb#x -> sgd.html#x (nbs/...: the README's form)
+            nb, _, frag = url.removeprefix('nbs/').partition('#')
             url = names.get(nb, nb) + (f'#{frag}' if frag else '')
         elif not attrs: return m.group(0)
         a = dict(re.findall(r'(\w+)="([^"]*)"', attrs or ''))
