@@ -99,7 +99,7 @@ def compare_with_learner(epochs:int=10,
                          data:tuple|None=None, # the four tensors (default: `load_mnist_sample()`)
                          progress:bool=False # show fastai's progress bar
                         ) -> pd.DataFrame:
-    "One seeded model trained by `train_model` + `SGD_Optim` and by `Learner.fit(opt_func=SGD)` on the same batches."
+    "One seeded model trained by `train_model` + `SGD_Optim` and by fastai's `Learner` (its SGD), on the same batches."
     epochs = check_int('epochs', epochs, owner='compare_with_learner')
     data = load_mnist_sample() if data is None else data
     # Two loaders built alike: with shuffle=True both draw the same order from `seed`.
