@@ -7,16 +7,14 @@ from __future__ import annotations
 import inspect, math, numbers
 
 import numpy as np
-import pandas as pd
 import torch
 
 from .checks import check_int, check_positive
-from .learner import Callback, Learner, Recorder
+from .learner import Callback, Learner
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'const_sched', 'lin_sched', 'cos_sched', 'exp_sched', 'poly_sched', 'step_sched', 'plot_scheds',
-           'combine_scheds', 'combined_cos', 'positions', 'ScheduleCB', 'fit_one_cycle', 'plot_sched', 'schedule_cbs',
-           'compare_schedules', 'summarize_schedules', 'what_it_shows', 'plot_schedules']
+           'combine_scheds', 'combined_cos', 'positions', 'ScheduleCB', 'fit_one_cycle', 'plot_sched', 'schedule_cbs']
 
 # %% ../nbs/08_schedules.ipynb #d024b6fe
 def const_sched(v:float):
@@ -219,54 +217,3 @@ def schedule_cbs(name:str, # a name from `SCHEDULES`
     cb = ScheduleCB(build(lr, **params))
     cb.values(n_epochs, n_batches)   # check every value now, before any training
     return [cb]
-
-# %% ../nbs/08_schedules.ipynb #49ad96f1
-def compare_schedules(data, # ten-digit tensors with train_x, train_y, valid_x, valid_y (e.g. `load_mnist()`)
-                      arch:str='mlp', # a name from `mnist37.digits.DIGIT_ARCHS`
-                      names=tuple(SCHEDULES), # the schedules, names from `SCHEDULES`
-                      seeds=(0, 1, 2), # one run per schedule and seed: the initial weights and the batch order
-                      epochs:int=3, lr:float=0.05, # the peak learning rate of every schedule
-                      bs:int=64, momentum:float=0.9) -> pd.DataFrame:
-    ("Train `arch` on the ten digits with each schedule and seed; one row per schedule, seed and epoch "
-     "(valid_loss, accuracy).")
-    from mnist37.digits import accuracy, cross_entropy, digits_model, get_mnist_dls
-    from functools import partial
-    from mnist37.optimizers import Momentum
-    rows = []
-    for name in names:
-        for seed in seeds:
-            dls = get_mnist_dls(data, bs, seed=seed)
-            learn = Learner(dls, digits_model(arch, seed), cross_entropy, partial(Momentum, momentum=momentum),
-                            metrics=accuracy, cbs=[Recorder()], default_cbs=False)
-            learn.fit(epochs, lr, cbs=schedule_cbs(name, lr, epochs, len(dls.train)))
-            for e, r in learn.recorder.values.iterrows():
-                rows.append(dict(schedule=name, seed=seed, epoch=e, valid_loss=r.valid_loss, accuracy=r.accuracy))
-    return pd.DataFrame(rows)
-
-def summarize_schedules(res:pd.DataFrame) -> pd.DataFrame:
-    "Per schedule: the final accuracy's mean, spread (min, max, std over seeds) and the mean accuracy after each epoch."
-    last = res[res.epoch == res.epoch.max()].groupby('schedule', sort=False).accuracy
-    per_epoch = res.groupby(['schedule', 'epoch'], sort=False).accuracy.mean().unstack().add_prefix('epoch ')
-    return pd.concat([last.mean().rename('final mean'), last.min().rename('min'), last.max().rename('max'),
-                      last.std().rename('std'), per_epoch], axis=1)
-
-def what_it_shows(summary:pd.DataFrame) -> str:
-    ("One sentence from `summarize_schedules`' table: the best and worst mean final accuracy, and whether the gap is "
-     "larger than the spread over seeds.")
-    best, worst = summary['final mean'].idxmax(), summary['final mean'].idxmin()
-    gap, spread = (summary.loc[best, 'final mean'] - summary.loc[worst, 'final mean'],
-                   summary['max'].sub(summary['min']).max())
-    verdict = 'larger than' if gap > spread else 'within'
-    return (f"best: {best} ({summary.loc[best, 'final mean']:.4f}), worst: {worst} "
-            f"({summary.loc[worst, 'final mean']:.4f}); the gap, "
-            f"{gap:.4f}, is {verdict} the largest spread over seeds of one schedule ({spread:.4f}).")
-
-def plot_schedules(res:pd.DataFrame, title:str=''):
-    "Validation accuracy per epoch for each schedule: the mean over seeds, and each seed faintly; return the figure."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 3.5), layout='tight')
-    for i, (name, g) in enumerate(res.groupby('schedule', sort=False)):
-        for _, s in g.groupby('seed'): ax.plot(s.epoch, s.accuracy, color=f'C{i}', alpha=.3, lw=1)
-        m = g.groupby('epoch').accuracy.mean(); ax.plot(m.index, m.values, 'o-', color=f'C{i}', label=name)
-    ax.set_xlabel('epoch'); ax.set_ylabel('validation accuracy'); ax.set_title(title); ax.legend(); ax.grid(alpha=.3)
-    return fig
