@@ -15,7 +15,7 @@ import argparse, contextlib, io, statistics, time, warnings
 import torch
 warnings.filterwarnings('ignore', category=FutureWarning)
 
-from mnist37.digits import accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
+from mnist37.digits import DIGIT_ARCHS, accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
 from mnist37.learner import Learner
 from mnist37.sgd import SGD_Optim
 
@@ -28,7 +28,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--epochs', type=int, default=3)
     ap.add_argument('--repeat', type=int, default=3)
-    ap.add_argument('--arch', default='linear', choices=['linear', 'mlp', 'cnn'])
+    ap.add_argument('--arch', default='linear', choices=list(DIGIT_ARCHS))
     a = ap.parse_args()
     first = timed(lambda: load_mnist(cache=False))
     load_mnist()   # make sure the cache exists

@@ -204,7 +204,8 @@ def load_pixels(path:Path, # the data folder
                 splits, # the split folders, e.g. ('train', 'valid')
                 classes # the class folders inside each split, e.g. ('3', '7')
                ) -> dict:
-    "The uint8 pixels of every `split/class` folder (key 'split/class', shape (n, 28, 28)), from the cache if it matches."
+    ("The uint8 pixels of every `split/class` folder (key 'split/class', shape (n, 28, 28)), from the "
+     "cache if it matches.")
     path = Path(path)
     cache_file = _cache_file(path, cache)
     files = _class_files(path, splits, classes)

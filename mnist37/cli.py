@@ -39,12 +39,14 @@ def _compare(args):
     print('identical parameters after every epoch' if d == 0 else f'largest parameter difference: {d:.3e}')
 
 # %% ../nbs/95_cli.ipynb #98fd7e85
-OPTS = {'sgd': 'sgd.SGD_Optim', 'momentum': 'optimizers.Momentum', 'nesterov': 'optimizers.Nesterov', 'adagrad': 'optimizers.Adagrad',
-        # --opt name -> mnist37.<module>.<class>
-        'rmsprop': 'optimizers.RMSProp', 'adadelta': 'optimizers.Adadelta', 'adam': 'optimizers.Adam'}
+# --opt name -> mnist37.<module>.<class>
+OPTS = {'sgd': 'sgd.SGD_Optim', 'momentum': 'optimizers.Momentum', 'nesterov': 'optimizers.Nesterov',
+        'adagrad': 'optimizers.Adagrad', 'rmsprop': 'optimizers.RMSProp',
+        'adadelta': 'optimizers.Adadelta', 'adam': 'optimizers.Adam'}
 
 def _opt(name:str):
-    "The optimizer class of `--opt name`, imported only when it is used (07_optimizers imports more than the CLI needs to start)."
+    ("The optimizer class of `--opt name`, imported only when it is used (07_optimizers imports more than the "
+     "CLI needs to start).")
     import importlib
     module, cls = OPTS[name].split('.')
     return getattr(importlib.import_module(f'mnist37.{module}'), cls)
@@ -63,11 +65,13 @@ def _train(args, cbs=()):
         from mnist37.data import get_sample_dls, load_mnist_sample
         from mnist37.sgd import batch_accuracy, make_model, mnist_loss
         dls = get_sample_dls(load_mnist_sample(args.path, cache=not args.no_cache), args.bs, seed=args.seed)
-        model, loss, metric, lr = make_model(arch, args.seed), mnist_loss, batch_accuracy, 1. if args.lr is None else args.lr
+        model, loss, metric, lr = (make_model(arch, args.seed), mnist_loss, batch_accuracy,
+                                   1. if args.lr is None else args.lr)
     else:
         from mnist37.digits import accuracy, cross_entropy, digits_model, get_mnist_dls, load_mnist
         dls = get_mnist_dls(load_mnist(args.path, cache=not args.no_cache), args.bs, seed=args.seed)
-        model, loss, metric, lr = digits_model(arch, args.seed), cross_entropy, accuracy, 0.1 if args.lr is None else args.lr
+        model, loss, metric, lr = (digits_model(arch, args.seed), cross_entropy, accuracy,
+                                   0.1 if args.lr is None else args.lr)
     from mnist37.schedules import schedule_cbs
     extra = {} if args.pct_start is None else {'pct_start': args.pct_start}
     # every value of the schedule is checked here, before any training: a bad one is an `error:` line
@@ -167,7 +171,8 @@ def _parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/95_cli.ipynb #0c542870
 def main(argv=None):
-    "Entry point of the `mnist37` console script: 0 on success, 2 with an `error:` line for any fault of the input or the machine."
+    ("Entry point of the `mnist37` console script: 0 on success, 2 with an `error:` line for any fault of the "
+     "input or the machine.")
     # fastai calls torch.jit.script, which torch 2.14 deprecates: not ours to fix, and noise in a terminal
     import os, warnings
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)

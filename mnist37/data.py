@@ -25,7 +25,8 @@ def data_path(url:str, # the name in fastai's `URLs`, e.g. 'MNIST_SAMPLE'
               top:str, # the archive's top folder, e.g. 'mnist_sample' (for the error message)
               path=None # an extracted folder, instead of fastai's
              ) -> Path:
-    "The folder of a fastai data set: `path` if given, else fastai's installed folder, else `untar_data(URLs.<url>)` (downloads)."
+    ("The folder of a fastai data set: `path` if given, else fastai's installed folder, else "
+     "`untar_data(URLs.<url>)` (downloads).")
     if path is not None:
         path = Path(path).expanduser()
         if not path.is_dir(): raise FileNotFoundError(f"No {url} folder at {path.resolve()}. {how_to_install(top)}")
@@ -46,7 +47,8 @@ def mnist_sample_path(path=None) -> Path:
 SPLITS, CLASSES = ('train', 'valid'), ('3', '7')
 
 class MnistTensors(NamedTuple):
-    "A data set as the book's tensors: `x` floats in [0, 1] of shape (n, 784); `y` its labels (MNIST_SAMPLE: (n, 1), 1 = three)."
+    ("A data set as the book's tensors: `x` floats in [0, 1] of shape (n, 784); `y` its labels "
+     "(MNIST_SAMPLE: (n, 1), 1 = three).")
     train_x: torch.Tensor
     train_y: torch.Tensor
     valid_x: torch.Tensor
@@ -109,7 +111,8 @@ def get_dls(data:MnistTensors|None=None, # the tensors (default: `load_mnist_sam
             seed:int|None=None, # the seed of the shuffled order
             device=None # where the batches go (default: fastai's default device)
            ):
-    "fastai `DataLoaders` over `list(zip(x, y))` like the book's, after checking the data (shuffled from `seed` if `shuffle`)."
+    ("fastai `DataLoaders` over `list(zip(x, y))` like the book's, after checking the data (shuffled from "
+     "`seed` if `shuffle`).")
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
     bs = check_int('bs', bs, owner='get_dls')
@@ -129,4 +132,5 @@ def get_sample_dls(data:MnistTensors|None=None, # the tensors (default: `load_mn
     "MNIST_SAMPLE as `sgd.Loaders` of `sgd.TensorLoader`s, after checking the data (shuffled from `seed` if `shuffle`)."
     from mnist37.sgd import Loaders, TensorLoader
     data = _checked(data, 'get_sample_dls')
-    return Loaders(TensorLoader(data.train_x, data.train_y, bs, shuffle, seed), TensorLoader(data.valid_x, data.valid_y, valid_bs))
+    return Loaders(TensorLoader(data.train_x, data.train_y, bs, shuffle, seed),
+                   TensorLoader(data.valid_x, data.valid_y, valid_bs))

@@ -36,20 +36,25 @@ _MARKS = {'right': '✅ Right', 'todo': '⏳ Not done yet', 'wrong': '❌ Not ye
 
 # %% ../nbs/94_exercises.ipynb #6aff2677
 def _call(fn, *args, what:str='your function'):
-    "Call the student's `fn`: a stub (NotImplementedError, or a None result) is `NotDone`; any other error is `Wrong`, in one line."
+    ("Call the student's `fn`: a stub (NotImplementedError, or a None result) is `NotDone`; any other error is "
+     "`Wrong`, in one line.")
     if fn is None: raise NotDone(f"{what} is still None")
-    if not callable(fn): raise Wrong(f"{what} should be a function (or class), but it is a {type(fn).__name__}: {fn!r:.60}")
+    if not callable(fn):
+        raise Wrong(f"{what} should be a function (or class), but it is a {type(fn).__name__}: {fn!r:.60}")
     try: res = fn(*args)
     except NotImplementedError: raise NotDone(f"{what} still raises NotImplementedError") from None
     except (NotDone, Wrong): raise
-    except Exception as e: raise Wrong(f"{what} raised {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(': ')) from None
+    except Exception as e:
+        raise Wrong(f"{what} raised {type(e).__name__}: "
+                    f"{str(e).splitlines()[0] if str(e) else ''}".rstrip(': ')) from None
     if res is None: raise NotDone(f"{what} returned None")
     return res
 
 def _tensor(v, what:str, shape=None) -> torch.Tensor:
     "`v` as a float tensor, checked against `shape`; else `Wrong`, naming what was returned."
     if not isinstance(v, torch.Tensor):
-        raise Wrong(f"{what} should be a tensor, but it is a {type(v).__name__} ({v!r:.60}): keep the computation in torch")
+        raise Wrong(f"{what} should be a tensor, but it is a {type(v).__name__} ({v!r:.60}): keep the "
+                    "computation in torch")
     if shape is not None and tuple(v.shape) != tuple(shape):
         raise Wrong(f"{what} has shape {tuple(v.shape)}; expected {tuple(shape)}")
     return v.detach().float()
@@ -84,15 +89,21 @@ def run_check(name:str, answer) -> Verdict:
     "Check `answer` against exercise `name` without printing; return the `Verdict`."
     ex = EXERCISES[name]
     try:
-        with torch.random.fork_rng(devices=[]):   # a check draws its own numbers: the notebook's random state is left as it was
+        # a check draws its own numbers: the notebook's random state is left as it was
+        with torch.random.fork_rng(devices=[]):
             return Verdict(name, 'right', f"{_MARKS['right']} ({ex.title}): {ex.check(answer)}")
-    except NotDone as e: return Verdict(name, 'todo', f"{_MARKS['todo']} ({ex.title}): {e}. Edit the cell above, run it, then run this check again.")
+    except NotDone as e:
+        return Verdict(name, 'todo',
+                       f"{_MARKS['todo']} ({ex.title}): {e}. Edit the cell above, run it, then run this check again.")
     except Wrong as e: return Verdict(name, 'wrong', f"{_MARKS['wrong']} ({ex.title}): {e}")
     except Exception as e:   # an answer of a shape the check did not foresee: still one line, never a traceback
-        return Verdict(name, 'wrong', f"{_MARKS['wrong']} ({ex.title}): the check could not use your answer ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}); compare its type and shape with the exercise's")
+        return Verdict(name, 'wrong',
+                       f"{_MARKS['wrong']} ({ex.title}): the check could not use your answer ({type(e).__name__}: "
+                       f"{str(e).splitlines()[0] if str(e) else ''}); compare its type and shape with the exercise's")
 
 def exercise(nb:str, anchors, title:str, statement:str, stub:str, answer:str):
-    "Register the decorated check (`answer -> message`) as exercise `check_<name>`; return the student's `check_<name>`, which prints its verdict."
+    ("Register the decorated check (`answer -> message`) as exercise `check_<name>`; return the student's "
+     "`check_<name>`, which prints its verdict.")
     anchors = (anchors,) if isinstance(anchors, str) else tuple(anchors)
     def deco(f):
         name = f.__name__.removeprefix('check_')
@@ -100,7 +111,8 @@ def exercise(nb:str, anchors, title:str, statement:str, stub:str, answer:str):
         def check(answer) -> Verdict:
             v = run_check(name, answer); print(v.message); return v
         check.__name__ = check.__qualname__ = f'check_{name}'
-        check.__doc__ = f"Check your answer to the exercise \"{title}\" ({nb}); print what is right or wrong, with numbers."
+        check.__doc__ = (f"Check your answer to the exercise \"{title}\" ({nb}); print what is right or "
+                         "wrong, with numbers.")
         return check
     return deco
 
@@ -120,17 +132,20 @@ def check_stack(fn):
     imgs = _images()
     got = _call(fn, imgs, what='my_stack(imgs)')
     if isinstance(got, torch.Tensor) and tuple(got.shape) == (140, 28):
-        raise Wrong("for 5 images of 28x28 you return shape (140, 28): `torch.cat` joins along an existing axis; `torch.stack` makes a new one")
+        raise Wrong("for 5 images of 28x28 you return shape (140, 28): `torch.cat` joins along an existing axis; "
+                    "`torch.stack` makes a new one")
     got = _tensor(got, 'my_stack(imgs)', (5, 28, 28))
     want = torch.stack(imgs).float()/255
-    if got.max() > 1: raise Wrong(f"your pixels go up to {_f(got.max())}; they should end between 0 and 1: divide by 255")
+    if got.max() > 1:
+        raise Wrong(f"your pixels go up to {_f(got.max())}; they should end between 0 and 1: divide by 255")
     if not _close(got, want):
         i = int(((got - want).abs().flatten(1).amax(1)).argmax())
         raise Wrong(f"image {i} differs from imgs[{i}]/255 by up to {_f((got[i] - want[i]).abs().max())}")
     return "5 images of 28x28 -> one float tensor of shape (5, 28, 28), pixels between 0 and 1."
 
 # %% ../nbs/94_exercises.ipynb #8d2cf1c6
-_SHAPE_QS = ('stacked_threes[1]', 'stacked_threes[:, 14]', 'stacked_threes[1:3]', 'stacked_threes[1, 14, 14]', 'stacked_threes.view(-1, 28*28)')
+_SHAPE_QS = ('stacked_threes[1]', 'stacked_threes[:, 14]', 'stacked_threes[1:3]', 'stacked_threes[1, 14, 14]',
+             'stacked_threes.view(-1, 28*28)')
 
 @exercise('00_data', (r'tns\[1\], tns\[:, 1\]', r'^### Arrays and tensors', r'^## Stacking'), 'ranks and shapes',
     """`stacked_threes` has shape `(6131, 28, 28)`. Without running them, what are the shapes (as tuples)
@@ -143,13 +158,15 @@ of the expressions below? Their ranks are the lengths of the tuples. Fill in the
     'stacked_threes.view(-1, 28*28)': None,
 }""", 'my_shapes')
 def check_ranks(ans):
-    if not isinstance(ans, dict): raise Wrong(f"my_shapes should be the dictionary of the exercise, but it is a {type(ans).__name__}")
+    if not isinstance(ans, dict):
+        raise Wrong(f"my_shapes should be the dictionary of the exercise, but it is a {type(ans).__name__}")
     stacked_threes = torch.zeros(6131, 28, 28)
     todo = [q for q in _SHAPE_QS if ans.get(q) is None]
     if len(todo) == len(_SHAPE_QS): raise NotDone("every shape is still None")
     hints = {'stacked_threes[:, 14]': "an integer index removes its axis, a slice (`:`) keeps it",
              'stacked_threes[1:3]': "a slice keeps its axis, with the length of the slice",
-             'stacked_threes[1, 14, 14]': "three integer indices remove all three axes: the shape of a rank-0 tensor is ()",
+             'stacked_threes[1, 14, 14]': "three integer indices remove all three axes: the shape of "
+                                          "a rank-0 tensor is ()",
              'stacked_threes.view(-1, 28*28)': "-1 means 'whatever length makes the total number of elements the same'",
              'stacked_threes[1]': "one integer index removes the first axis"}
     wrong = []
@@ -175,13 +192,17 @@ def check_xy(fn):
     g = torch.Generator().manual_seed(1)
     threes, sevens = torch.rand(4, 28, 28, generator=g), torch.rand(3, 28, 28, generator=g)
     got = _call(fn, threes, sevens, what='my_xy(threes, sevens)')
-    if not (isinstance(got, (tuple, list)) and len(got) == 2): raise Wrong(f"my_xy should return a pair (x, y), not a {type(got).__name__}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        raise Wrong(f"my_xy should return a pair (x, y), not a {type(got).__name__}")
     x, y = got
     x = _tensor(x, 'x', (7, 784))
     if isinstance(y, torch.Tensor) and tuple(y.shape) == (7,):
-        raise Wrong("y has shape (7,); the book's y has shape (7, 1), one column, like the model's output: `.unsqueeze(1)`")
+        raise Wrong("y has shape (7,); the book's y has shape (7, 1), one column, like the model's "
+                    "output: `.unsqueeze(1)`")
     y = _tensor(y, 'y', (7, 1))
-    if not _close(x, torch.cat([threes, sevens]).view(-1, 784)): raise Wrong("x does not hold the threes' pixels then the sevens', each image flattened row by row (`.view(-1, 28*28)`)")
+    if not _close(x, torch.cat([threes, sevens]).view(-1, 784)):
+        raise Wrong("x does not hold the threes' pixels then the sevens', each image flattened row by row "
+                    "(`.view(-1, 28*28)`)")
     want = torch.tensor([1.]*4 + [0.]*3)[:, None]
     if _close(y, 1 - want): raise Wrong("y is 0 for the threes and 1 for the sevens: the other way round")
     if not _close(y, want): raise Wrong(f"y is {y[:, 0].tolist()}; the first 4 images are threes, the last 3 sevens")
@@ -197,10 +218,16 @@ its shape is `(28, 28)`.""",
 def check_mean_image(fn):
     stack = torch.rand(6, 28, 28, generator=torch.Generator().manual_seed(2))
     got = _call(fn, stack, what='my_mean_image(stack)')
-    if isinstance(got, torch.Tensor) and got.ndim == 0: raise Wrong(f"you return one number ({_f(got)}): the mean over every pixel of every image; average over the images only, axis 0")
-    if isinstance(got, torch.Tensor) and tuple(got.shape) == (6, 28): raise Wrong("you return shape (6, 28): that averages over axis 1, the rows of each image; average over axis 0, the images")
+    if isinstance(got, torch.Tensor) and got.ndim == 0:
+        raise Wrong(f"you return one number ({_f(got)}): the mean over every pixel of every image; average over "
+                    "the images only, axis 0")
+    if isinstance(got, torch.Tensor) and tuple(got.shape) == (6, 28):
+        raise Wrong("you return shape (6, 28): that averages over axis 1, the rows of each image; average "
+                    "over axis 0, the images")
     got = _tensor(got, 'my_mean_image(stack)', (28, 28))
-    if not _close(got, stack.mean(0)): raise Wrong(f"pixel (0, 0) of your mean is {_f(got[0, 0])}, the mean of the six images' pixels (0, 0) is {_f(stack[:, 0, 0].mean())}")
+    if not _close(got, stack.mean(0)):
+        raise Wrong(f"pixel (0, 0) of your mean is {_f(got[0, 0])}, the mean of the six images' pixels (0, 0) is "
+                    f"{_f(stack[:, 0, 0].mean())}")
     return "a (28, 28) average over the images, pixel by pixel."
 
 # %% ../nbs/94_exercises.ipynb #e7b3b19f
@@ -217,13 +244,20 @@ def check_l1_distance(fn):
     got = _call(fn, stack, img, what='my_l1_distance(stack, img)')
     want = (stack - img).abs().mean((-1, -2))
     if isinstance(got, torch.Tensor) and got.ndim == 0:
-        raise Wrong(f"for 5 images against one you return one number ({_f(got)}): `.mean()` averages over all axes; average over the last two, `.mean((-1, -2))`")
+        raise Wrong(f"for 5 images against one you return one number ({_f(got)}): `.mean()` averages over all axes; "
+                    "average over the last two, `.mean((-1, -2))`")
     got = _tensor(got, 'my_l1_distance(stack, img)', (5,))
-    if _close(got, (stack - img).mean((-1, -2))): raise Wrong(f"your first distance is {_f(got[0])}, the mean absolute difference is {_f(want[0])}: without `.abs()` positive and negative differences cancel")
-    if _close(got, ((stack - img)**2).mean((-1, -2)).sqrt()): raise Wrong("that is the RMSE (L2), the other distance of the chapter; this one is the mean absolute difference")
-    if not _close(got, want): raise Wrong(f"your distances are {[round(v, 4) for v in got.tolist()]}; the first should be {_f(want[0])}")
+    if _close(got, (stack - img).mean((-1, -2))):
+        raise Wrong(f"your first distance is {_f(got[0])}, the mean absolute difference is {_f(want[0])}: without "
+                    "`.abs()` positive and negative differences cancel")
+    if _close(got, ((stack - img)**2).mean((-1, -2)).sqrt()):
+        raise Wrong("that is the RMSE (L2), the other distance of the chapter; this one is the "
+                    "mean absolute difference")
+    if not _close(got, want):
+        raise Wrong(f"your distances are {[round(v, 4) for v in got.tolist()]}; the first should be {_f(want[0])}")
     one = _tensor(_call(fn, stack[0], img, what='my_l1_distance(img, img)'), 'my_l1_distance(one image, one image)')
-    if one.numel() != 1 or not _close(one.reshape(()), want[0]): raise Wrong(f"for two single images you return {one.tolist()}; expected one number, {_f(want[0])}")
+    if one.numel() != 1 or not _close(one.reshape(()), want[0]):
+        raise Wrong(f"for two single images you return {one.tolist()}; expected one number, {_f(want[0])}")
     return "5 distances from one broadcast subtraction, and one number for two images."
 
 # %% ../nbs/94_exercises.ipynb #2f1f9265
@@ -239,8 +273,11 @@ def check_rmse(fn):
     got = _tensor(_call(fn, a, b, what='my_rmse(a, b)'), 'my_rmse(a, b)')
     if got.numel() != 1: raise Wrong(f"you return shape {tuple(got.shape)}; the RMSE of two images is one number")
     want = ((a - b)**2).mean().sqrt()
-    if _close(got, torch.linalg.norm(a - b)): raise Wrong(f"you return {_f(got)}, the L2 norm: it sums the squares instead of averaging them, so it is √784 = 28 times the RMSE ({_f(want)})")
-    if _close(got, ((a - b)**2).mean()): raise Wrong(f"you return {_f(got)}, the mean squared error: take its square root")
+    if _close(got, torch.linalg.norm(a - b)):
+        raise Wrong(f"you return {_f(got)}, the L2 norm: it sums the squares instead of averaging them, so it is "
+                    f"√784 = 28 times the RMSE ({_f(want)})")
+    if _close(got, ((a - b)**2).mean()):
+        raise Wrong(f"you return {_f(got)}, the mean squared error: take its square root")
     if not _close(got.reshape(()), want): raise Wrong(f"you return {_f(got)}; the RMSE of these images is {_f(want)}")
     return f"RMSE {_f(got)}; the L2 norm is 28 times that, {_f(torch.linalg.norm(a - b))} (the factor 1/√n)."
 
@@ -262,7 +299,8 @@ def _roller_fit(time, speed, params, lr, steps, zero=True):
         if zero: p.grad = None
     return p.detach(), losses
 
-@exercise('02_sgd', (r'for i in range\(10\): losses\.append', r'def apply_step', r'^## An end-to-end example'), 'the roller coaster, fitted',
+@exercise('02_sgd', (r'for i in range\(10\): losses\.append', r'def apply_step', r'^## An end-to-end example'),
+          'the roller coaster, fitted',
     """Write `my_fit_quadratic(time, speed, params, lr, steps)`: the seven steps on the roller coaster.
 `params` holds `a, b, c` of `a*t**2 + b*t + c` and has `requires_grad`; train it in place for `steps`
 steps of gradient descent on the mean squared error and return the list of the losses before each step.""",
@@ -275,15 +313,24 @@ def check_fit_quadratic(fn):
     params = p0.clone().requires_grad_()
     got = _call(fn, time, speed, params, 1e-5, 10, what='my_fit_quadratic(time, speed, params, 1e-5, 10)')
     try: got = [float(v) for v in got]
-    except (TypeError, ValueError): raise Wrong(f"it should return the list of the 10 losses (floats), not a {type(got).__name__}") from None
+    except (TypeError, ValueError):
+        raise Wrong(f"it should return the list of the 10 losses (floats), not a {type(got).__name__}") from None
     if len(got) != 10: raise Wrong(f"it returned {len(got)} losses for 10 steps")
-    if not _close(got[0], want[0], 1e-4): raise Wrong(f"your first loss is {_f(got[0])}; the MSE of the starting parameters is {_f(want[0])}: mean of (prediction - speed)**2")
-    if _close(params.detach(), p0): raise Wrong("params did not change: update them in place (`params.data -= lr*params.grad.data`), do not rebind the name")
+    if not _close(got[0], want[0], 1e-4):
+        raise Wrong(f"your first loss is {_f(got[0])}; the MSE of the starting parameters is {_f(want[0])}: mean of "
+                    "(prediction - speed)**2")
+    if _close(params.detach(), p0):
+        raise Wrong("params did not change: update them in place (`params.data -= lr*params.grad.data`), "
+                    "do not rebind the name")
     acc_p, acc = _roller_fit(time, speed, p0, 1e-5, 10, zero=False)
     if _close(got, acc, 1e-4) or _close(params.detach(), acc_p, 1e-4):
-        raise Wrong(f"after 10 steps your loss is {_f(got[-1])}, the chapter's {_f(want[-1])}: the gradients were not zeroed, so each step added the earlier ones (`params.grad = None` after the step)")
-    if got[-1] > got[0]: raise Wrong(f"the loss went up, from {_f(got[0])} to {_f(got[-1])}: step against the gradient (`-=`)")
-    if not _close(got, want, 1e-4): raise Wrong(f"your losses are {[round(v, 1) for v in got[:4]]}...; the chapter's are {[round(v, 1) for v in want[:4]]}...")
+        raise Wrong(f"after 10 steps your loss is {_f(got[-1])}, the chapter's {_f(want[-1])}: the gradients were not "
+                    "zeroed, so each step added the earlier ones (`params.grad = None` after the step)")
+    if got[-1] > got[0]:
+        raise Wrong(f"the loss went up, from {_f(got[0])} to {_f(got[-1])}: step against the gradient (`-=`)")
+    if not _close(got, want, 1e-4):
+        raise Wrong(f"your losses are {[round(v, 1) for v in got[:4]]}...; the chapter's are "
+                    f"{[round(v, 1) for v in want[:4]]}...")
     return f"the loss falls from {_f(got[0])} to {_f(got[-1])}, step for step as in the chapter."
 
 # %% ../nbs/94_exercises.ipynb #095168b9
@@ -297,14 +344,23 @@ def check_init_params(fn):
     torch.manual_seed(0)
     w = _call(fn, (28*28, 1), what='my_init_params((784, 1))')
     _tensor(w, 'my_init_params((784, 1))', (784, 1))
-    if not w.requires_grad: raise Wrong("the parameters do not require gradients: torch will not compute any (`.requires_grad_()`)")
-    if not (w.is_leaf): raise Wrong("the parameters are not a leaf tensor (they came out of a computation on a tensor that requires grad): call `.requires_grad_()` last, after scaling")
-    big = _tensor(_call(fn, (20000,), 0.5, what='my_init_params((20000,), std=0.5)'), 'my_init_params((20000,), std=0.5)', (20000,))
+    if not w.requires_grad:
+        raise Wrong("the parameters do not require gradients: torch will not compute any (`.requires_grad_()`)")
+    if not (w.is_leaf):
+        raise Wrong("the parameters are not a leaf tensor (they came out of a computation on a tensor that requires "
+                    "grad): call `.requires_grad_()` last, after scaling")
+    big = _tensor(_call(fn, (20000,), 0.5, what='my_init_params((20000,), std=0.5)'),
+                  'my_init_params((20000,), std=0.5)', (20000,))
     s, m = big.std().item(), big.mean().item()
-    if s == 0: raise Wrong("all your parameters are equal: every weight would get the same gradient; draw them at random (`torch.randn`)")
-    if abs(m - 0.5) < 0.05 and s < 0.35: raise Wrong(f"your numbers have mean {m:.3f} and std {s:.3f}: `torch.rand` is uniform on [0, 1); use the normal `torch.randn`")
+    if s == 0:
+        raise Wrong("all your parameters are equal: every weight would get the same gradient; draw them at "
+                    "random (`torch.randn`)")
+    if abs(m - 0.5) < 0.05 and s < 0.35:
+        raise Wrong(f"your numbers have mean {m:.3f} and std {s:.3f}: `torch.rand` is uniform on [0, 1); use the "
+                    "normal `torch.randn`")
     if abs(s - 1) < 0.05: raise Wrong(f"with std=0.5 your numbers have std {s:.3f}: multiply by std")
-    if abs(s - 0.5) > 0.02 or abs(m) > 0.02: raise Wrong(f"with std=0.5 your 20,000 numbers have mean {m:.3f} and std {s:.3f}; expected about 0 and 0.5")
+    if abs(s - 0.5) > 0.02 or abs(m) > 0.02:
+        raise Wrong(f"with std=0.5 your 20,000 numbers have mean {m:.3f} and std {s:.3f}; expected about 0 and 0.5")
     return f"shape (784, 1) with gradients tracked; with std=0.5, 20,000 draws have mean {m:.3f} and std {s:.3f}."
 
 # %% ../nbs/94_exercises.ipynb #20a32c7c
@@ -314,7 +370,8 @@ def _loss_variants(p, t):
     "The chapter's loss and the typical slips, by name."
     s = p.sigmoid()
     return {'right': torch.where(t == 1, 1 - s, s).mean(), 'no sigmoid': torch.where(t == 1, 1 - p, p).mean(),
-            'swapped': torch.where(t == 1, s, 1 - s).mean(), 'swapped, no sigmoid': torch.where(t == 1, p, 1 - p).mean()}
+            'swapped': torch.where(t == 1, s, 1 - s).mean(),
+            'swapped, no sigmoid': torch.where(t == 1, p, 1 - p).mean()}
 
 @exercise('02_sgd', (r'def mnist_loss',), 'the loss, from torch.where',
     """Write `my_mnist_loss(predictions, targets)`, the chapter's loss: squash the predictions with the
@@ -328,16 +385,26 @@ def check_mnist_loss(fn):
     got = _call(fn, prds, _TRGTS, what="my_mnist_loss(prds, trgts)")
     got_t = _tensor(got, "my_mnist_loss(prds, trgts)")
     v = _loss_variants(_PRDS, _TRGTS)
-    if got_t.numel() != 1: raise Wrong(f"on the book's trgts/prds your loss has shape {tuple(got_t.shape)}; a loss is one number: take the mean")
+    if got_t.numel() != 1:
+        raise Wrong(f"on the book's trgts/prds your loss has shape {tuple(got_t.shape)}; a loss is one "
+                    "number: take the mean")
     g = got_t.reshape(()).item()
     book = "on the book's trgts = [1, 0, 1], prds = [0.9, 0.4, 0.2]"
-    if _close(g, v['no sigmoid']): raise Wrong(f"{book} your loss gives {g:.4f}, the chapter's is {v['right']:.4f}: the sigmoid is missing (without it a prediction of 3 would give a loss of -2 for a 3)")
-    if _close(g, v['swapped']) or _close(g, v['swapped, no sigmoid']): raise Wrong(f"{book} your loss gives {g:.4f}; the chapter's is {v['right']:.4f}: which way round did `torch.where` pick? For a target of 1 the loss is 1 - prediction")
+    if _close(g, v['no sigmoid']):
+        raise Wrong(f"{book} your loss gives {g:.4f}, the chapter's is {v['right']:.4f}: the sigmoid is missing "
+                    "(without it a prediction of 3 would give a loss of -2 for a 3)")
+    if _close(g, v['swapped']) or _close(g, v['swapped, no sigmoid']):
+        raise Wrong(f"{book} your loss gives {g:.4f}; the chapter's is {v['right']:.4f}: which way round did "
+                    "`torch.where` pick? For a target of 1 the loss is 1 - prediction")
     if not _close(g, v['right']): raise Wrong(f"{book} your loss gives {g:.4f}; the chapter's is {v['right']:.4f}")
-    if not got.requires_grad: raise Wrong(f"the value is right ({g:.4f}), but the result carries no gradient (`.item()`, numpy or a float?): `backward()` needs a tensor")
+    if not got.requires_grad:
+        raise Wrong(f"the value is right ({g:.4f}), but the result carries no gradient (`.item()`, numpy or a float?): "
+                    "`backward()` needs a tensor")
     p = torch.randn(6, 1, generator=torch.Generator().manual_seed(5)); t = torch.tensor([[1], [0], [1], [1], [0], [0]])
     g2 = _tensor(_call(fn, p, t, what='my_mnist_loss on a (6, 1) batch'), 'my_mnist_loss on a (6, 1) batch')
-    if g2.numel() != 1 or not _close(g2.reshape(()), _loss_variants(p, t)['right']): raise Wrong(f"on the book's example it is right, but on a batch of shape (6, 1) it gives {g2.flatten()[:3].tolist()}, expected {_loss_variants(p, t)['right']:.4f}")
+    if g2.numel() != 1 or not _close(g2.reshape(()), _loss_variants(p, t)['right']):
+        raise Wrong("on the book's example it is right, but on a batch of shape (6, 1) it gives "
+                    f"{g2.flatten()[:3].tolist()}, expected {_loss_variants(p, t)['right']:.4f}")
     return f"{book} your loss gives {g:.4f}, as the chapter's, and it carries a gradient."
 
 # %% ../nbs/94_exercises.ipynb #cebc0e2a
@@ -353,17 +420,23 @@ def check_batch_accuracy(fn):
     yb = torch.tensor([[0], [1], [1], [0], [1], [0], [1], [1]])
     got = _tensor(_call(fn, xb, yb, what='my_batch_accuracy(xb, yb)'), 'my_batch_accuracy(xb, yb)')
     right = ((xb.sigmoid() > 0.5) == yb).float().mean()
-    if got.numel() != 1: raise Wrong(f"you return shape {tuple(got.shape)}: the accuracy is one number, the mean of the right/wrong floats")
+    if got.numel() != 1:
+        raise Wrong(f"you return shape {tuple(got.shape)}: the accuracy is one number, the mean of "
+                    "the right/wrong floats")
     g = got.reshape(()).item()
-    if _close(g, ((xb > 0.5) == yb).float().mean()): raise Wrong(f"on 8 predictions your accuracy is {g:.4f}, the chapter's {right:.4f}: you threshold the raw outputs at 0.5; the threshold applies to their sigmoid (raw outputs above 0)")
-    if _close(g, ((xb.sigmoid() > 0.5) == yb).float().sum()): raise Wrong(f"you return {g:g}: the number right, not the fraction (take the mean)")
+    if _close(g, ((xb > 0.5) == yb).float().mean()):
+        raise Wrong(f"on 8 predictions your accuracy is {g:.4f}, the chapter's {right:.4f}: you threshold the raw "
+                    "outputs at 0.5; the threshold applies to their sigmoid (raw outputs above 0)")
+    if _close(g, ((xb.sigmoid() > 0.5) == yb).float().sum()):
+        raise Wrong(f"you return {g:g}: the number right, not the fraction (take the mean)")
     if not _close(g, right): raise Wrong(f"on 8 predictions your accuracy is {g:.4f}, the chapter's {right:.4f}")
     return f"on 8 predictions, {int(right*8)} right: {g:.4f}."
 
 # %% ../nbs/94_exercises.ipynb #99d8e8a9
 def _step_problem():
     g = torch.Generator().manual_seed(6)
-    return torch.randn(8, 3, generator=g), torch.randint(0, 2, (8, 1), generator=g), torch.randn(3, 1, generator=g), torch.randn(1, generator=g)
+    return (torch.randn(8, 3, generator=g), torch.randint(0, 2, (8, 1), generator=g), torch.randn(3, 1, generator=g),
+            torch.randn(1, generator=g))
 
 @exercise('02_sgd', (r'def calc_grad',), 'one SGD step by hand',
     """Write `my_sgd_step(xb, yb, w, b, lr)` **without autograd**: the gradients of the chapter's loss
@@ -379,16 +452,26 @@ def check_sgd_step(fn):
     s = (xb@wg + bg).sigmoid(); torch.where(yb == 1, 1 - s, s).mean().backward()
     want_w, want_b = w - 0.1*wg.grad, b - 0.1*bg.grad
     got = _call(fn, xb, yb, w.clone(), b.clone(), 0.1, what='my_sgd_step(xb, yb, w, b, 0.1)')
-    if not (isinstance(got, (tuple, list)) and len(got) == 2): raise Wrong(f"it should return the pair (w, b), not a {type(got).__name__}")
+    if not (isinstance(got, (tuple, list)) and len(got) == 2):
+        raise Wrong(f"it should return the pair (w, b), not a {type(got).__name__}")
     gw, gb = _tensor(got[0], 'the new w', (3, 1)), _tensor(got[1], 'the new b')
     dw = (w - gw)/0.1
     if _close(gw, w + 0.1*wg.grad): raise Wrong("your step goes up the gradient: subtract lr times the gradient")
     z = xb@w + b; sign = torch.where(yb == 1, -1., 1.)
-    if _close(dw, xb.T@sign/len(xb)): raise Wrong(f"your gradient of w starts {_f(dw[0])}, autograd's {_f(wg.grad[0])}: the factor sigmoid(z)(1 - sigmoid(z)) of the chain rule is missing")
-    if _close(dw, xb.T@(sign*z.sigmoid()*(1 - z.sigmoid()))): raise Wrong(f"your gradient of w is {len(xb)} times autograd's: the loss is a mean, so divide by the batch size")
-    if not _close(gw, want_w): raise Wrong(f"your gradient of w is {[round(v, 4) for v in dw.flatten().tolist()]}; autograd's is {[round(v, 4) for v in wg.grad.flatten().tolist()]}")
-    if not _close(gb.reshape(-1), want_b): raise Wrong(f"w is right, but your gradient of b is {_f(((b - gb.reshape(-1))/0.1)[0])}; autograd's is {_f(bg.grad[0])}")
-    return f"your gradients equal autograd's (max difference {(dw - wg.grad).abs().max().item():.1e}); the step is right."
+    if _close(dw, xb.T@sign/len(xb)):
+        raise Wrong(f"your gradient of w starts {_f(dw[0])}, autograd's {_f(wg.grad[0])}: the factor sigmoid(z)(1 - "
+                    "sigmoid(z)) of the chain rule is missing")
+    if _close(dw, xb.T@(sign*z.sigmoid()*(1 - z.sigmoid()))):
+        raise Wrong(f"your gradient of w is {len(xb)} times autograd's: the loss is a mean, so "
+                    "divide by the batch size")
+    if not _close(gw, want_w):
+        raise Wrong(f"your gradient of w is {[round(v, 4) for v in dw.flatten().tolist()]}; autograd's is "
+                    f"{[round(v, 4) for v in wg.grad.flatten().tolist()]}")
+    if not _close(gb.reshape(-1), want_b):
+        raise Wrong(f"w is right, but your gradient of b is {_f(((b - gb.reshape(-1))/0.1)[0])}; "
+                    f"autograd's is {_f(bg.grad[0])}")
+    return ("your gradients equal autograd's (max difference "
+            f"{(dw - wg.grad).abs().max().item():.1e}); the step is right.")
 
 # %% ../nbs/94_exercises.ipynb #f8b8eb0e
 @exercise('02_sgd', (r'class SGD_Optim', r'^## Step 5'), "the book's BasicOptim",
@@ -416,20 +499,27 @@ def check_basic_optim(cls):
             for p in self.params: p.grad = None
     want, one = run(Ref), run(Ref, 1)
     got = run(lambda ps, lr: _call(cls, ps, lr, what='MyBasicOptim(params, lr)'))
-    if _close(got, run(lambda ps, lr: Ref(ps, lr), 0)): raise Wrong("after 3 steps the parameters have not moved: does `step` change `p.data` in place?")
-    if _close(got, one): raise Wrong("only the first step moved the parameters: `model.parameters()` is a generator, read once; keep `list(params)`")
+    if _close(got, run(lambda ps, lr: Ref(ps, lr), 0)):
+        raise Wrong("after 3 steps the parameters have not moved: does `step` change `p.data` in place?")
+    if _close(got, one):
+        raise Wrong("only the first step moved the parameters: `model.parameters()` is a generator, read "
+                    "once; keep `list(params)`")
     class Acc(Ref):
         def zero_grad(self): pass
-    if _close(got, run(Acc)): raise Wrong(f"after 3 steps your parameters differ from the book's by {_f((got - want).abs().max())}: `zero_grad` left the old gradients, so `backward` added to them")
+    if _close(got, run(Acc)):
+        raise Wrong(f"after 3 steps your parameters differ from the book's by {_f((got - want).abs().max())}: "
+                    "`zero_grad` left the old gradients, so `backward` added to them")
     class Up(Ref):
         def step(self):
             for p in self.params: p.data += p.grad.data*self.lr
     if _close(got, run(Up)): raise Wrong("your steps go up the gradient: subtract lr times the gradient")
-    if not _close(got, want): raise Wrong(f"after 3 steps your parameters differ from the book's by {_f((got - want).abs().max())}")
+    if not _close(got, want):
+        raise Wrong(f"after 3 steps your parameters differ from the book's by {_f((got - want).abs().max())}")
     return "3 steps of nn.Linear(4, 1) give the book's parameters exactly; the gradients are cleared between steps."
 
 # %% ../nbs/94_exercises.ipynb #970a3b94
-@exercise('03_compare', (r'^## The comparison', r'def compare_with', r'def fit_learner'), 'the largest parameter difference',
+@exercise('03_compare', (r'^## The comparison', r'def compare_with', r'def fit_learner'),
+          'the largest parameter difference',
     """Every comparison in this project ends in one number: the largest absolute difference between two
 lists of parameter tensors (ours, fastai's). Write `my_max_param_diff(ps, qs)`, returning a Python float.""",
     """def my_max_param_diff(ps, qs):
@@ -440,11 +530,18 @@ def check_max_param_diff(fn):
     qs = [torch.tensor([[1., 2.5], [3., 4.]]), torch.tensor([1.5])]
     got = _call(fn, ps, qs, what='my_max_param_diff(ps, qs)')
     try: got = float(got)
-    except (TypeError, ValueError, RuntimeError): raise Wrong(f"it should return one number, not a {type(got).__name__} of shape {tuple(getattr(got, 'shape', ()))}") from None
-    if got == 0.5: raise Wrong("on two pairs of tensors whose largest difference is in the second pair you return 0.5: look at every pair, not just the first")
-    if got == -0.5 or got == 0: raise Wrong(f"you return {got:g}, but the second parameter differs by 1.0 (0.5 against 1.5): take the absolute value before the max")
+    except (TypeError, ValueError, RuntimeError):
+        raise Wrong(f"it should return one number, not a {type(got).__name__} of shape "
+                    f"{tuple(getattr(got, 'shape', ()))}") from None
+    if got == 0.5:
+        raise Wrong("on two pairs of tensors whose largest difference is in the second pair you return 0.5: look at "
+                    "every pair, not just the first")
+    if got == -0.5 or got == 0:
+        raise Wrong(f"you return {got:g}, but the second parameter differs by 1.0 (0.5 against 1.5): take the absolute "
+                    "value before the max")
     if got != 1.0: raise Wrong(f"you return {got:g} for tensors whose largest absolute difference is 1.0")
-    if float(_call(fn, [torch.ones(3)], [torch.ones(3)], what='my_max_param_diff on equal lists')) != 0: raise Wrong("on two equal lists it should return 0.0")
+    if float(_call(fn, [torch.ones(3)], [torch.ones(3)], what='my_max_param_diff on equal lists')) != 0:
+        raise Wrong("on two equal lists it should return 0.0")
     return "1.0 for the example (the second pair), 0.0 for equal lists."
 
 # %% ../nbs/94_exercises.ipynb #3b20554c
@@ -459,14 +556,20 @@ without the ReLU?""",
     return None  # your code here""", 'my_simple_net')
 def check_simple_net(fn):
     net = _call(fn, what='my_simple_net()')
-    if not isinstance(net, nn.Module): raise Wrong(f"it should return an nn.Module (nn.Sequential), not a {type(net).__name__}")
+    if not isinstance(net, nn.Module):
+        raise Wrong(f"it should return an nn.Module (nn.Sequential), not a {type(net).__name__}")
     x = torch.rand(4, 784, generator=torch.Generator().manual_seed(9))
     try: out = net(x)
-    except Exception as e: raise Wrong(f"the net fails on a batch of 4 images of 784 pixels: {type(e).__name__}: {str(e).splitlines()[0]}") from None
+    except Exception as e:
+        raise Wrong(f"the net fails on a batch of 4 images of 784 pixels: {type(e).__name__}: "
+                    f"{str(e).splitlines()[0]}") from None
     out = _tensor(out, 'its output on 4 images', (4, 1))
-    if _n_params(net) != 784*30 + 30 + 30 + 1: raise Wrong(f"it has {_n_params(net):,} parameters; 784 -> 30 -> 1 with biases has {784*30 + 30 + 30 + 1:,}")
+    if _n_params(net) != 784*30 + 30 + 30 + 1:
+        raise Wrong(f"it has {_n_params(net):,} parameters; 784 -> 30 -> 1 with biases has {784*30 + 30 + 30 + 1:,}")
     with torch.no_grad(): a, b, z = net(x[:1]), net(x[1:2]), net(torch.zeros(1, 784)); ab = net(x[:1] + x[1:2])
-    if _close(ab, a + b - z, 1e-4): raise Wrong("your net is linear: f(x + y) = f(x) + f(y) - f(0). Without the non-linearity two linear layers collapse into one; put `nn.ReLU()` between them")
+    if _close(ab, a + b - z, 1e-4):
+        raise Wrong("your net is linear: f(x + y) = f(x) + f(y) - f(0). Without the non-linearity two linear layers "
+                    "collapse into one; put `nn.ReLU()` between them")
     return f"{_n_params(net):,} parameters, output (4, 1), and not linear."
 
 # %% ../nbs/94_exercises.ipynb #17942a5f
@@ -477,18 +580,23 @@ def _blobs(n:int, seed:int):
     return torch.randn(n, 2, generator=g) + 1.2*(2*y - 1), y
 
 def _learner_module(cls):
-    "The module that defines the `Callback` base of `cls` (the chapter notebook itself, or `mnist37.learner`): its `Learner` runs `cls`."
+    ("The module that defines the `Callback` base of `cls` (the chapter notebook itself, or `mnist37.learner`): its "
+     "`Learner` runs `cls`.")
     import sys
     import mnist37.learner as default
     base = next((b for b in getattr(cls, '__mro__', ()) if b.__name__ == 'Callback'), None)
-    if base is None: raise Wrong(f"{getattr(cls, '__name__', cls)!r} should be a class that subclasses the chapter's `Callback`")
+    if base is None:
+        raise Wrong(f"{getattr(cls, '__name__', cls)!r} should be a class that subclasses the chapter's `Callback`")
     from types import SimpleNamespace
-    spaces = [f.__globals__ for f in vars(cls).values() if hasattr(f, '__globals__')] + [vars(sys.modules.get(base.__module__, default))]
-    ns = next((g for g in spaces if all(n in g for n in ('Learner', 'Recorder')) and g.get('Callback') is base), None)   # the notebook's namespace
+    spaces = ([f.__globals__ for f in vars(cls).values() if hasattr(f, '__globals__')]
+              + [vars(sys.modules.get(base.__module__, default))])
+    # the notebook's namespace
+    ns = next((g for g in spaces if all(n in g for n in ('Learner', 'Recorder')) and g.get('Callback') is base), None)
     return SimpleNamespace(**{n: ns[n] for n in ('Learner', 'Recorder', 'Callback')}) if ns else default
 
 def _stop_fit(cb=None, epochs:int=15, mod=None):
-    "Train nn.Linear(2, 1) with the chapter's Learner (from module `mod`), and callback `cb`; return the validation accuracy after every epoch run."
+    ("Train nn.Linear(2, 1) with the chapter's Learner (from module `mod`), and callback `cb`; return the validation "
+     "accuracy after every epoch run.")
     from types import SimpleNamespace
     if mod is None: import mnist37.learner as mod
     Learner, Callback, Recorder = mod.Learner, mod.Callback, mod.Recorder
@@ -504,7 +612,8 @@ def _stop_fit(cb=None, epochs:int=15, mod=None):
     with torch.no_grad(): model.weight.mul_(0.01); model.bias.fill_(-0.5)   # start poor, so the accuracy climbs
     track = Track()
     dls = SimpleNamespace(train=[(xt[i:i + 20], yt[i:i + 20]) for i in range(0, 200, 20)], valid=[(xv, yv)])
-    learn = Learner(dls, model, mnist_loss, metrics=batch_accuracy, cbs=[Recorder(), track] + ([cb] if cb is not None else []), default_cbs=False)
+    learn = Learner(dls, model, mnist_loss, metrics=batch_accuracy,
+                    cbs=[Recorder(), track] + ([cb] if cb is not None else []), default_cbs=False)
     learn.fit(epochs, lr=0.01)
     return track.accs
 
@@ -532,9 +641,15 @@ def check_stop_at(cls):
         msg = str(e).splitlines()[0] if str(e) else ''
         raise Wrong(f"training with your callback raised {type(e).__name__}: {msg}") from None
     acc = ', '.join(f'{a:.2f}' for a in full[:k + 2])
-    if len(got) == len(full): raise Wrong(f"with target {target:.2f} (reached at epoch {k}) the fit still ran all {len(full)} epochs: `CancelEpochException` only ends the epoch; `CancelFitException` ends the fit")
-    if len(got) > k + 1: raise Wrong(f"the accuracies are {acc}...: {target:.2f} is reached exactly at epoch {k}, but your callback stopped after epoch {len(got) - 1}: 'at least' is `>=`")
-    if len(got) < k + 1: raise Wrong(f"the accuracies are {acc}...: your callback stopped after epoch {len(got) - 1}, before reaching {target:.2f} (at epoch {k})")
+    if len(got) == len(full):
+        raise Wrong(f"with target {target:.2f} (reached at epoch {k}) the fit still ran all {len(full)} epochs: "
+                    "`CancelEpochException` only ends the epoch; `CancelFitException` ends the fit")
+    if len(got) > k + 1:
+        raise Wrong(f"the accuracies are {acc}...: {target:.2f} is reached exactly at epoch {k}, but your callback "
+                    f"stopped after epoch {len(got) - 1}: 'at least' is `>=`")
+    if len(got) < k + 1:
+        raise Wrong(f"the accuracies are {acc}...: your callback stopped after epoch {len(got) - 1}, before reaching "
+                    f"{target:.2f} (at epoch {k})")
     return f"the accuracies are {acc}...: with target {target:.2f} the fit stopped right after epoch {k}."
 
 # %% ../nbs/94_exercises.ipynb #27e8eaa5
@@ -556,16 +671,25 @@ def check_pick_lr(fn):
     lrs, losses = _lr_curve()
     got = _call(fn, list(lrs), list(losses), what='my_pick_lr(lrs, losses)')
     try: lr = float(got)
-    except (TypeError, ValueError): raise Wrong(f"it should return one learning rate, not a {type(got).__name__}") from None
+    except (TypeError, ValueError):
+        raise Wrong(f"it should return one learning rate, not a {type(got).__name__}") from None
     i_min = min(range(len(losses)), key=losses.__getitem__)
     lr_min = lrs[i_min]
-    if not (lrs[0] <= lr <= lrs[-1]): raise Wrong(f"{lr:.3g} is outside the range the test tried ({lrs[0]:.0e} to {lrs[-1]:.0e})")
+    if not (lrs[0] <= lr <= lrs[-1]):
+        raise Wrong(f"{lr:.3g} is outside the range the test tried ({lrs[0]:.0e} to {lrs[-1]:.0e})")
     at = lambda v: losses[min(range(len(lrs)), key=lambda i: abs(math.log(lrs[i]/v)))]
-    if lr >= lr_min: raise Wrong(f"{lr:.3g} is at or past the minimum of the loss (at {lr_min:.3g}): there the loss has stopped falling and is about to explode; go back about ten times")
-    if lr > lr_min/2: raise Wrong(f"{lr:.3g} is too close to the minimum ({lr_min:.3g}), where the loss has almost stopped falling: about a tenth of it is the rule of thumb")
+    if lr >= lr_min:
+        raise Wrong(f"{lr:.3g} is at or past the minimum of the loss (at {lr_min:.3g}): there the loss has stopped "
+                    "falling and is about to explode; go back about ten times")
+    if lr > lr_min/2:
+        raise Wrong(f"{lr:.3g} is too close to the minimum ({lr_min:.3g}), where the loss has almost stopped falling: "
+                    "about a tenth of it is the rule of thumb")
     drop = losses[0] - at(lr)
-    if drop < 0.2*(losses[0] - losses[i_min]): raise Wrong(f"at {lr:.3g} the loss ({at(lr):.3f}) has barely left its start ({losses[0]:.3f}): training would crawl; pick where it falls steeply")
-    return f"{lr:.3g}: the loss is falling steeply there ({at(lr):.3f}), a factor {lr_min/lr:.0f} below its minimum at {lr_min:.3g}."
+    if drop < 0.2*(losses[0] - losses[i_min]):
+        raise Wrong(f"at {lr:.3g} the loss ({at(lr):.3f}) has barely left its start ({losses[0]:.3f}): training would "
+                    "crawl; pick where it falls steeply")
+    return (f"{lr:.3g}: the loss is falling steeply there ({at(lr):.3f}), a factor {lr_min/lr:.0f} below its "
+            f"minimum at {lr_min:.3g}.")
 
 # %% ../nbs/94_exercises.ipynb #58a142b0
 def _logits(seed:int=13, n:int=5, k:int=10): return torch.randn(n, k, generator=torch.Generator().manual_seed(seed))*3
@@ -581,8 +705,12 @@ def check_softmax(fn):
     got = _tensor(_call(fn, x, what='my_softmax(x)'), 'my_softmax(x)', (5, 10))
     want = torch.softmax(x, 1)
     if _close(got.sum(0), torch.ones(10), 1e-4) and not _close(got.sum(1), torch.ones(5), 1e-4):
-        raise Wrong(f"your columns sum to 1 but your rows to {[round(v, 3) for v in got.sum(1).tolist()]}: sum over the classes of each image, `dim=1` (with keepdim=True to broadcast)")
-    if not _close(got, want, 1e-4): raise Wrong(f"the first row of your probabilities sums to {_f(got[0].sum())} and starts {[round(v, 4) for v in got[0, :3].tolist()]}; torch.softmax gives {[round(v, 4) for v in want[0, :3].tolist()]}")
+        raise Wrong(f"your columns sum to 1 but your rows to {[round(v, 3) for v in got.sum(1).tolist()]}: sum over "
+                    "the classes of each image, `dim=1` (with keepdim=True to broadcast)")
+    if not _close(got, want, 1e-4):
+        raise Wrong(f"the first row of your probabilities sums to {_f(got[0].sum())} and starts "
+                    f"{[round(v, 4) for v in got[0, :3].tolist()]}; torch.softmax gives "
+                    f"{[round(v, 4) for v in want[0, :3].tolist()]}")
     return "every row sums to 1, equal to torch.softmax."
 
 # %% ../nbs/94_exercises.ipynb #7f6b1149
@@ -595,12 +723,20 @@ logarithm of the softmax, rewritten so that no `exp` overflows (subtract each ro
 def check_log_softmax(fn):
     x = _logits(14)
     got = _tensor(_call(fn, x, what='my_log_softmax(x)'), 'my_log_softmax(x)', (5, 10))
-    if (got > 1e-6).any(): raise Wrong(f"your log-probabilities go up to {_f(got.max())}; the log of a probability is never above 0")
-    if not _close(got, torch.log_softmax(x, 1), 1e-4): raise Wrong(f"on ordinary logits the first row is {[round(v, 3) for v in got[0, :3].tolist()]}...; torch.log_softmax gives {[round(v, 3) for v in torch.log_softmax(x, 1)[0, :3].tolist()]}...")
+    if (got > 1e-6).any():
+        raise Wrong(f"your log-probabilities go up to {_f(got.max())}; the log of a probability is never above 0")
+    if not _close(got, torch.log_softmax(x, 1), 1e-4):
+        raise Wrong(f"on ordinary logits the first row is {[round(v, 3) for v in got[0, :3].tolist()]}...; "
+                    f"torch.log_softmax gives {[round(v, 3) for v in torch.log_softmax(x, 1)[0, :3].tolist()]}...")
     big = torch.tensor([[1000., 0., -1000.], [0., 0., 0.]])
-    gb = _tensor(_call(fn, big, what='my_log_softmax(big)'), 'my_log_softmax([[1000., 0., -1000.], [0., 0., 0.]])', (2, 3))
-    if not torch.isfinite(gb).all(): raise Wrong(f"right on ordinary logits, but for [1000, 0, -1000] you get {gb[0].tolist()}: exp(1000) overflows to inf, or a probability underflows to 0 and its log is -inf. Stay in logs: x - max - log(sum(exp(x - max))), row by row (the log-sum-exp trick)")
-    if not _close(gb, torch.log_softmax(big, 1), 1e-4): raise Wrong(f"for [1000, 0, -1000] you get {gb[0].tolist()}; expected [0, -1000, -2000]")
+    gb = _tensor(_call(fn, big, what='my_log_softmax(big)'), 'my_log_softmax([[1000., 0., -1000.], [0., 0., 0.]])',
+                 (2, 3))
+    if not torch.isfinite(gb).all():
+        raise Wrong(f"right on ordinary logits, but for [1000, 0, -1000] you get {gb[0].tolist()}: exp(1000) overflows "
+                    "to inf, or a probability underflows to 0 and its log is -inf. Stay in logs: x - max - "
+                    "log(sum(exp(x - max))), row by row (the log-sum-exp trick)")
+    if not _close(gb, torch.log_softmax(big, 1), 1e-4):
+        raise Wrong(f"for [1000, 0, -1000] you get {gb[0].tolist()}; expected [0, -1000, -2000]")
     return "equal to torch.log_softmax, and finite for [1000, 0, -1000]."
 
 # %% ../nbs/94_exercises.ipynb #7a621186
@@ -617,13 +753,20 @@ def check_cross_entropy(fn):
     got = _tensor(_call(fn, x, t, what='my_cross_entropy(logits, targets)'), 'my_cross_entropy(logits, targets)')
     want, lp = F.cross_entropy(x, t), torch.log_softmax(x, 1)
     if got.numel() == 36 or (got.numel() == 1 and _close(got.reshape(()), -lp[:, t].mean())):
-        raise Wrong("`lp[:, targets]` picks every target's column for every row (a 6x6 tensor); pick one per row, `lp[range(n), targets]`")
+        raise Wrong("`lp[:, targets]` picks every target's column for every row (a 6x6 tensor); pick one per row, "
+                    "`lp[range(n), targets]`")
     if got.numel() == 6: raise Wrong("you return one loss per image: take their mean")
     if got.numel() != 1: raise Wrong(f"you return shape {tuple(got.shape)}; the loss is one number")
     g = got.reshape(()).item()
-    if _close(g, -want): raise Wrong(f"you return {g:.4f}, and torch {want:.4f}: the minus sign (a log-probability is negative, the loss positive)")
-    if _close(g, -torch.softmax(x, 1)[range(6), t].mean()): raise Wrong(f"you return {g:.4f}: the mean of minus the probabilities; take their log first (torch gives {want:.4f})")
-    if _close(g, -x[range(6), t].mean()): raise Wrong(f"you return {g:.4f}: minus the raw logits at the targets; apply log_softmax first (torch gives {want:.4f})")
+    if _close(g, -want):
+        raise Wrong(f"you return {g:.4f}, and torch {want:.4f}: the minus sign (a log-probability is "
+                    "negative, the loss positive)")
+    if _close(g, -torch.softmax(x, 1)[range(6), t].mean()):
+        raise Wrong(f"you return {g:.4f}: the mean of minus the probabilities; take their log first "
+                    f"(torch gives {want:.4f})")
+    if _close(g, -x[range(6), t].mean()):
+        raise Wrong(f"you return {g:.4f}: minus the raw logits at the targets; apply log_softmax first "
+                    f"(torch gives {want:.4f})")
     if not _close(g, want, 1e-5): raise Wrong(f"you return {g:.4f}; F.cross_entropy gives {want:.4f}")
     return f"{g:.4f}, equal to F.cross_entropy (difference {abs(g - want.item()):.1e})."
 
@@ -635,7 +778,8 @@ def _gd_ref(df, eta, x0, steps):
 
 def _as_floats(v, what, n):
     try: v = [float(x) for x in v]
-    except (TypeError, ValueError): raise Wrong(f"{what} should be a list of {n} numbers, not a {type(v).__name__}") from None
+    except (TypeError, ValueError):
+        raise Wrong(f"{what} should be a list of {n} numbers, not a {type(v).__name__}") from None
     if len(v) != n: raise Wrong(f"{what} has {len(v)} points; expected {n} (the start and one per step)")
     return v
 
@@ -649,10 +793,14 @@ def check_gd(fn):
     df = lambda x: 2*x
     got = _as_floats(_call(fn, df, 0.2, 10., 10, what='my_gd(df, 0.2, 10., 10)'), 'my_gd(df, 0.2, 10., 10)', 11)
     want = _gd_ref(df, 0.2, 10., 10)
-    if got[1] > got[0]: raise Wrong(f"on f(x) = x² from 10 your first step goes to {got[1]:g}, uphill: subtract eta times the gradient")
+    if got[1] > got[0]:
+        raise Wrong(f"on f(x) = x² from 10 your first step goes to {got[1]:g}, uphill: subtract eta times the "
+                    "gradient")
     if not _close(got, want, 1e-9):
         i = next(i for i in range(11) if not _close(got[i], want[i], 1e-9))
-        raise Wrong(f"on f(x) = x² from 10 with eta = 0.2 your x{i} is {got[i]:g}; gradient descent visits {want[i]:g} (x{i} = x{i - 1} - eta·f'(x{i - 1}))" if i else f"your list starts at {got[0]:g}, not at x0 = 10")
+        raise Wrong(f"on f(x) = x² from 10 with eta = 0.2 your x{i} is {got[i]:g}; gradient descent visits "
+                    f"{want[i]:g} (x{i} = x{i - 1} - eta·f'(x{i - 1}))" if i
+                    else f"your list starts at {got[0]:g}, not at x0 = 10")
     return f"on f(x) = x² with eta = 0.2, x10 = {got[-1]:.6g}, the textbook's 0.0604662."
 
 # %% ../nbs/94_exercises.ipynb #11ffa758
@@ -666,14 +814,18 @@ def check_newton(fn):
     c = 0.5
     df, d2f = (lambda x: c*math.sinh(c*x)), (lambda x: c*c*math.cosh(c*x))
     first = _as_floats(_call(fn, df, d2f, 10., 1, what='my_newton(df, d2f, 10., 1)'), 'my_newton(df, d2f, 10., 1)', 2)
-    if _close(first[1], 10. - df(10.), 1e-9): raise Wrong(f"that is gradient descent with eta = 1 (x1 = {first[1]:.4g}); Newton divides the gradient by the second derivative")
+    if _close(first[1], 10. - df(10.), 1e-9):
+        raise Wrong(f"that is gradient descent with eta = 1 (x1 = {first[1]:.4g}); Newton divides the gradient by "
+                    "the second derivative")
     got = _as_floats(_call(fn, df, d2f, 10., 10, what='my_newton(df, d2f, 10., 10)'), 'my_newton(df, d2f, 10., 10)', 11)
     want = [10.]
     for _ in range(10): want.append(want[-1] - df(want[-1])/d2f(want[-1]))
-    if got[1] > got[0]: raise Wrong(f"on cosh(0.5x) from 10 your first step goes up to {got[1]:.4g}: x - f'(x)/f''(x), minus")
+    if got[1] > got[0]:
+        raise Wrong(f"on cosh(0.5x) from 10 your first step goes up to {got[1]:.4g}: x - f'(x)/f''(x), minus")
     if not _close(got, want, 1e-9):
         i = next(i for i in range(11) if not _close(got[i], want[i], 1e-9))
-        raise Wrong(f"on cosh(0.5x) from 10 your x{i} is {got[i]:.6g}; Newton's method visits {want[i]:.6g}" if i else f"your list starts at {got[0]:g}, not at x0 = 10")
+        raise Wrong(f"on cosh(0.5x) from 10 your x{i} is {got[i]:.6g}; Newton's method "
+                    f"visits {want[i]:.6g}" if i else f"your list starts at {got[0]:g}, not at x0 = 10")
     return f"on cosh(0.5x) from 10 it reaches {got[-1]:.3g} in 10 steps, about 2 at a time, then much faster."
 
 # %% ../nbs/94_exercises.ipynb #587aca8f
@@ -682,7 +834,8 @@ def _diverges(H, eta, steps=200) -> bool:
     for _ in range(steps): x = x - eta*(H@x)
     return bool(x.abs().max() > 1)
 
-@exercise('05_gd', (r'runs = \{', r'def gd_step_2d', r'^## Two dimensions'), 'the learning rate that diverges, from the Hessian',
+@exercise('05_gd', (r'runs = \{', r'def gd_step_2d', r'^## Two dimensions'),
+          'the learning rate that diverges, from the Hessian',
     """On a quadratic f(x) = ½ xᵀHx, gradient descent multiplies each eigen-direction of the Hessian `H`
 by (1 - eta·λ) per step. Write `my_max_lr(H)`: the learning rate above which gradient descent diverges.
 (On x1² + 2·x2², H = diag(2, 4).)""",
@@ -690,28 +843,40 @@ by (1 - eta·λ) per step. Write `my_max_lr(H)`: the learning rate above which g
     "The largest learning rate for which gradient descent on 1/2 x^T H x does not diverge (H symmetric positive definite)."
     return None  # your code here""", 'my_max_lr')
 def check_max_lr(fn):
-    hs = [torch.diag(torch.tensor([2., 4.], dtype=torch.float64)), torch.tensor([[3., 1.], [1., 2.]], dtype=torch.float64),
+    hs = [torch.diag(torch.tensor([2., 4.], dtype=torch.float64)),
+          torch.tensor([[3., 1.], [1., 2.]], dtype=torch.float64),
           torch.tensor([[0.2, 0.], [0., 4.]], dtype=torch.float64)]
     for H in hs:
         got = _call(fn, H.clone(), what=f'my_max_lr({H.tolist()})')
         try: lr = float(got)
-        except (TypeError, ValueError, RuntimeError): raise Wrong(f"it should return one number, not a {type(got).__name__}") from None
+        except (TypeError, ValueError, RuntimeError):
+            raise Wrong(f"it should return one number, not a {type(got).__name__}") from None
         lam = torch.linalg.eigvalsh(H)
         want = 2/lam.max().item()
         h = H.tolist()
-        if _close(lr, 1/lam.max().item()): raise Wrong(f"for H = {h} you say {lr:.4g}: there the step lands exactly on the minimum of the steepest direction (1 - eta·λ = 0); it diverges only when |1 - eta·λ| > 1")
-        if _close(lr, 2/lam.min().item()) and not _close(lr, want): raise Wrong(f"for H = {h} you say {lr:.4g}, which uses the smallest eigenvalue; gradient descent at {lr:.4g} grows the steepest direction by |1 - eta·λmax| = {abs(1 - lr*lam.max().item()):.3g} per step")
-        if _close(lr, 2/H.diagonal().max().item()) and not _close(lr, want): raise Wrong(f"for H = {h} you say {lr:.4g}, from its diagonal; with off-diagonal terms the directions that matter are the eigenvectors (torch.linalg.eigvalsh)")
+        if _close(lr, 1/lam.max().item()):
+            raise Wrong(f"for H = {h} you say {lr:.4g}: there the step lands exactly on the minimum of the steepest "
+                        "direction (1 - eta·λ = 0); it diverges only when |1 - eta·λ| > 1")
+        if _close(lr, 2/lam.min().item()) and not _close(lr, want):
+            raise Wrong(f"for H = {h} you say {lr:.4g}, which uses the smallest eigenvalue; gradient descent at "
+                        f"{lr:.4g} grows the steepest direction by |1 - eta·λmax| = "
+                        f"{abs(1 - lr*lam.max().item()):.3g} per step")
+        if _close(lr, 2/H.diagonal().max().item()) and not _close(lr, want):
+            raise Wrong(f"for H = {h} you say {lr:.4g}, from its diagonal; with off-diagonal terms the directions that "
+                        "matter are the eigenvectors (torch.linalg.eigvalsh)")
         if not _close(lr, want, 1e-6):
             d = 'diverges' if _diverges(H, lr*0.999) else 'still converges'
             raise Wrong(f"for H = {h} you say {lr:.4g}; just below it gradient descent {d}")
-    return f"for H = diag(2, 4), 0.5 (just below it converges, just above it diverges; the chapter's x1² + 2·x2² diverges beyond 0.5)."
+    return (f"for H = diag(2, 4), 0.5 (just below it converges, just above it diverges; the chapter's x1² + 2·x2² "
+            "diverges beyond 0.5).")
 
 # %% ../nbs/94_exercises.ipynb #4fd3631f
 def _lsq_problem(seed:int=16, n:int=40):
     g = torch.Generator().manual_seed(seed)
     X = torch.randn(n, 3, generator=g, dtype=torch.float64)
-    return X, X@torch.tensor([1., -2., 0.5], dtype=torch.float64) + 0.1*torch.randn(n, generator=g, dtype=torch.float64), torch.zeros(3, dtype=torch.float64)
+    return (X,
+            X@torch.tensor([1., -2., 0.5], dtype=torch.float64) + 0.1*torch.randn(n, generator=g, dtype=torch.float64),
+            torch.zeros(3, dtype=torch.float64))
 
 @exercise('06_minibatch', (r'def grad_of', r'^### Why minibatches work'), 'a minibatch gradient',
     """For linear regression with the loss ½·mean((X@w - y)²), write `my_minibatch_grad(X, y, w, idx)`:
@@ -723,19 +888,30 @@ over every minibatch of an epoch it is the full gradient: the check tests that t
 def check_minibatch_grad(fn):
     X, y, w = _lsq_problem()
     idx = torch.tensor([3, 17, 5, 30])
-    got = _tensor(_call(fn, X, y, w.clone(), idx, what='my_minibatch_grad(X, y, w, idx)'), 'my_minibatch_grad(X, y, w, idx)', (3,))
+    got = _tensor(_call(fn, X, y, w.clone(), idx, what='my_minibatch_grad(X, y, w, idx)'),
+                  'my_minibatch_grad(X, y, w, idx)', (3,))
     r = X[idx]@w - y[idx]
     want = X[idx].T@r/len(idx)
-    if _close(got, X[idx].T@r): raise Wrong(f"your gradient is {len(idx)} times too large: the loss is a mean over the minibatch, divide by its size")
-    if _close(got, 2*want): raise Wrong("your gradient is twice the right one: the ½ in the loss cancels the 2 of the square")
-    if _close(got, X.T@(X@w - y)/len(X)): raise Wrong("that is the gradient on all the examples; use only X[idx], y[idx]")
+    if _close(got, X[idx].T@r):
+        raise Wrong(f"your gradient is {len(idx)} times too large: the loss is a mean over the "
+                    "minibatch, divide by its size")
+    if _close(got, 2*want):
+        raise Wrong("your gradient is twice the right one: the ½ in the loss cancels the 2 of the square")
+    if _close(got, X.T@(X@w - y)/len(X)):
+        raise Wrong("that is the gradient on all the examples; use only X[idx], y[idx]")
     if _close(got, -want): raise Wrong("your gradient has the wrong sign: the residual is prediction - target, X@w - y")
-    if not _close(got, want, 1e-5): raise Wrong(f"your gradient is {[round(v, 4) for v in got.tolist()]}; the formula gives {[round(v, 4) for v in want.tolist()]}")
+    if not _close(got, want, 1e-5):
+        raise Wrong(f"your gradient is {[round(v, 4) for v in got.tolist()]}; the formula gives "
+                    f"{[round(v, 4) for v in want.tolist()]}")
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
-    mean = sum(_tensor(_call(fn, X, y, w.clone(), b, what='my_minibatch_grad'), 'my_minibatch_grad') for b in perm.split(10))/4
+    mean = sum(_tensor(_call(fn, X, y, w.clone(), b, what='my_minibatch_grad'),
+                       'my_minibatch_grad') for b in perm.split(10))/4
     full = X.T@(X@w - y)/len(X)
-    if not _close(mean, full, 1e-5): raise Wrong(f"right on one minibatch, but the mean over the 4 minibatches of an epoch is {mean.tolist()}, not the full gradient {full.tolist()}")
-    return f"the minibatch gradient is right, and the mean over the 4 minibatches of an epoch is the full gradient (difference {(mean - full).abs().max().item():.1e})."
+    if not _close(mean, full, 1e-5):
+        raise Wrong(f"right on one minibatch, but the mean over the 4 minibatches of an epoch is {mean.tolist()}, not "
+                    f"the full gradient {full.tolist()}")
+    return ("the minibatch gradient is right, and the mean over the 4 minibatches of an epoch is the full gradient "
+            f"(difference {(mean - full).abs().max().item():.1e}).")
 
 # %% ../nbs/94_exercises.ipynb #2a734f42
 @exercise('06_minibatch', (r'def compare_batch_sizes', r'^### Batch size'), 'the minibatches of an epoch',
@@ -748,24 +924,34 @@ index tensors of size `bs` (the last may be smaller), in an order shuffled by `s
 def check_epoch_batches(fn):
     got = _call(fn, 103, 10, 0, what='my_epoch_batches(103, 10, 0)')
     try: got = [torch.as_tensor(b).reshape(-1).long() for b in got]
-    except (TypeError, ValueError, RuntimeError): raise Wrong(f"it should return a list of index tensors, not a {type(got).__name__}") from None
+    except (TypeError, ValueError, RuntimeError):
+        raise Wrong(f"it should return a list of index tensors, not a {type(got).__name__}") from None
     sizes = [len(b) for b in got]
-    if sizes != [10]*10 + [3]: raise Wrong(f"for 103 examples in batches of 10 your batch sizes are {sizes}; expected ten of 10 and a last one of 3")
+    if sizes != [10]*10 + [3]:
+        raise Wrong(f"for 103 examples in batches of 10 your batch sizes are {sizes}; expected ten of "
+                    "10 and a last one of 3")
     allidx = torch.cat(got)
     counts = torch.bincount(allidx, minlength=103) if allidx.min() >= 0 else None
-    if counts is None or len(counts) > 103: raise Wrong(f"your indices go from {allidx.min().item()} to {allidx.max().item()}; they should be 0..102")
+    if counts is None or len(counts) > 103:
+        raise Wrong(f"your indices go from {allidx.min().item()} to {allidx.max().item()}; they should be 0..102")
     if (counts != 1).any():
-        raise Wrong(f"{int((counts > 1).sum())} examples appear more than once and {int((counts == 0).sum())} never: draw a permutation (`torch.randperm`), not independent indices (`torch.randint`)")
+        raise Wrong(f"{int((counts > 1).sum())} examples appear more than once and {int((counts == 0).sum())} never: "
+                    "draw a permutation (`torch.randperm`), not independent indices (`torch.randint`)")
     if allidx.tolist() == list(range(103)): raise Wrong("the batches are in order 0, 1, 2...: shuffle them")
-    again = torch.cat([torch.as_tensor(b).reshape(-1) for b in _call(fn, 103, 10, 0, what='my_epoch_batches(103, 10, 0)')])
-    other = torch.cat([torch.as_tensor(b).reshape(-1) for b in _call(fn, 103, 10, 1, what='my_epoch_batches(103, 10, 1)')])
-    if not torch.equal(again, allidx): raise Wrong("two calls with the same seed give different orders: draw from `torch.Generator().manual_seed(seed)`")
+    again = torch.cat([torch.as_tensor(b).reshape(-1) for b in _call(fn, 103, 10, 0,
+                                                                     what='my_epoch_batches(103, 10, 0)')])
+    other = torch.cat([torch.as_tensor(b).reshape(-1) for b in _call(fn, 103, 10, 1,
+                                                                     what='my_epoch_batches(103, 10, 1)')])
+    if not torch.equal(again, allidx):
+        raise Wrong("two calls with the same seed give different orders: draw from "
+                    "`torch.Generator().manual_seed(seed)`")
     if torch.equal(other, allidx): raise Wrong("seeds 0 and 1 give the same order: the seed should decide it")
     return "103 examples, ten batches of 10 and one of 3, every example exactly once, the order set by the seed."
 
 # %% ../nbs/94_exercises.ipynb #979b9657
 def _opt_run(step, steps:int=5):
-    "Minimise sum(a·p²)/2 - b·p from a fixed start with `step(p, grad, state) -> p` (state a dict kept between steps); the trajectory."
+    ("Minimise sum(a·p²)/2 - b·p from a fixed start with `step(p, grad, state) -> p` (state a dict kept between "
+     "steps); the trajectory.")
     a, b = torch.tensor([1., 3., 0.5]), torch.tensor([0.5, -1., 2.])
     p, state, ps = torch.tensor([1., -2., 3.]), {}, []
     for _ in range(steps):
@@ -782,7 +968,9 @@ def _torch_run(make, steps:int=5):
 def _student_step(fn, what, *hypers):
     def step(p, g, state):
         r = _call(fn, p, g, state, *hypers, what=what)
-        if not isinstance(r, torch.Tensor) or r.shape != p.shape: raise Wrong(f"{what} should return the new parameter tensor of shape {tuple(p.shape)}, not {type(r).__name__} {tuple(getattr(r, 'shape', ()))}")
+        if not isinstance(r, torch.Tensor) or r.shape != p.shape:
+            raise Wrong(f"{what} should return the new parameter tensor of shape {tuple(p.shape)}, not "
+                        f"{type(r).__name__} {tuple(getattr(r, 'shape', ()))}")
         return r
     return step
 
@@ -799,10 +987,18 @@ def check_momentum_step(fn):
     want = _torch_run(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9))
     def ema(p, g, s): s['b'] = 0.9*s.get('b', torch.zeros_like(g)) + 0.1*g; return p - 0.1*s['b']
     def plain(p, g, s): return p - 0.1*g
-    if _close(got, _opt_run(plain)): raise Wrong("your steps are plain SGD: the buffer is not used, or not kept in `state` between calls")
-    if _close(got, _opt_run(ema)): raise Wrong(f"your buffer is the leaky average 0.9·b + 0.1·grad (the textbook's form, with dampening); torch adds the whole gradient, 0.9·b + grad. After 5 steps you are {_f((got - want).abs().max())} away from torch")
-    if not _close(got[0], want[0]): raise Wrong(f"your first step gives {got[0].tolist()}; torch's {want[0].tolist()} (the first buffer is the gradient itself)")
-    if not _close(got, want): raise Wrong(f"after {int(next(i for i in range(5) if not _close(got[i], want[i])))+1} steps you differ from torch.optim.SGD by {_f((got - want).abs().max())}")
+    if _close(got, _opt_run(plain)):
+        raise Wrong("your steps are plain SGD: the buffer is not used, or not kept in `state` between calls")
+    if _close(got, _opt_run(ema)):
+        raise Wrong("your buffer is the leaky average 0.9·b + 0.1·grad (the textbook's form, with dampening); torch "
+                    "adds the whole gradient, 0.9·b + grad. After 5 steps you are "
+                    f"{_f((got - want).abs().max())} away from torch")
+    if not _close(got[0], want[0]):
+        raise Wrong(f"your first step gives {got[0].tolist()}; torch's {want[0].tolist()} (the first buffer is "
+                    "the gradient itself)")
+    if not _close(got, want):
+        raise Wrong(f"after {int(next(i for i in range(5) if not _close(got[i], want[i])))+1} steps you differ from "
+                    f"torch.optim.SGD by {_f((got - want).abs().max())}")
     return f"5 steps equal to torch.optim.SGD(momentum=0.9) (max difference {(got - want).abs().max().item():.1e})."
 
 # %% ../nbs/94_exercises.ipynb #b56752c8
@@ -825,10 +1021,16 @@ def check_adam_step(fn):
             return p - 0.1*mh/(vh.sqrt() + 1e-8)
         return step
     step1 = (got[0] - torch.tensor([1., -2., 3.])).abs()
-    if _close(got, _opt_run(adam(correct=False)), 1e-5): raise Wrong(f"your first step moves p by {[round(v, 4) for v in step1.tolist()]}, torch's by about lr = 0.1 in every coordinate: without the bias correction m and v start near 0 and the first steps are wrong")
-    if not _close(got, want, 1e-5): raise Wrong(f"after 5 steps you differ from torch.optim.Adam by {_f((got - want).abs().max())}; your first step moves p by {[round(v, 4) for v in step1.tolist()]}")
+    if _close(got, _opt_run(adam(correct=False)), 1e-5):
+        raise Wrong(f"your first step moves p by {[round(v, 4) for v in step1.tolist()]}, torch's by about lr = 0.1 in "
+                    "every coordinate: without the bias correction m and v start near 0 and the first steps are wrong")
+    if not _close(got, want, 1e-5):
+        raise Wrong(f"after 5 steps you differ from torch.optim.Adam by {_f((got - want).abs().max())}; your first "
+                    f"step moves p by {[round(v, 4) for v in step1.tolist()]}")
     tiny = _opt_run(_student_step(fn, 'my_adam_step with eps=0.1', 0.1, 0.9, 0.999, 0.1))
     want_tiny = _torch_run(lambda ps: torch.optim.Adam(ps, lr=0.1, betas=(0.9, 0.999), eps=0.1))
     if not _close(tiny, want_tiny, 1e-5):
-        raise Wrong(f"right with eps = 1e-8, but with eps = 0.1 you differ from torch by {_f((tiny - want_tiny).abs().max())}: torch adds eps after the square root, √v̂ + eps")
-    return f"5 steps equal to torch.optim.Adam (max difference {(got - want).abs().max().item():.1e}), with eps = 1e-8 and 0.1."
+        raise Wrong("right with eps = 1e-8, but with eps = 0.1 you differ from torch by "
+                    f"{_f((tiny - want_tiny).abs().max())}: torch adds eps after the square root, √v̂ + eps")
+    return (f"5 steps equal to torch.optim.Adam (max difference {(got - want).abs().max().item():.1e}), "
+            "with eps = 1e-8 and 0.1.")

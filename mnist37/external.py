@@ -14,7 +14,8 @@ __all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', '
 
 # %% ../nbs/98_external.ipynb #ae963373
 def fastai_data_dir() -> Path:
-    "fastai's data folder as `untar_data` finds it (`data` in `$FASTAI_HOME/config.ini`), read without writing anything."
+    ("fastai's data folder as `untar_data` finds it (`data` in `$FASTAI_HOME/config.ini`), read "
+     "without writing anything.")
     home = Path(os.environ.get('FASTAI_HOME', '~/.fastai')).expanduser().absolute()
     cfg = home/'config.ini'
     fix = "delete it (fastai writes a fresh one on its next run) or repair its `data = data` line"
@@ -234,7 +235,8 @@ def read_archive(archive, # path of a .tgz/.tar archive
                  max_bytes:int=2**31, # refuse archives declaring more bytes in all
                  max_ratio:float=100. # refuse archives declaring more than this times their own size
                 ) -> ArchiveIndex:
-    "Check every member of `archive` and its whole stream; return its top folder, members and sha256, or raise `ValueError`."
+    ("Check every member of `archive` and its whole stream; return its top folder, members and sha256, "
+     "or raise `ValueError`.")
     with _open_archive(archive) as f: return _index(f, archive, max_members, max_bytes, max_ratio)
 
 # %% ../nbs/98_external.ipynb #4e475de3
@@ -295,7 +297,8 @@ def _not_in_archive(out:Path, idx:ArchiveIndex) -> list:
     return sorted(extra)
 
 def _extract(f, archive, into:Path, idx:ArchiveIndex, limits:dict):
-    "Read the archive open as `f` again from its start, checked as `read_archive` does, writing its members into `into`."
+    ("Read the archive open as `f` again from its start, checked as `read_archive` does, writing its "
+     "members into `into`.")
     f.seek(0)
     got = []
     for m, data in _members(f, archive, **{**dict(max_members=200_000, max_bytes=2**31, max_ratio=100.), **limits}):
@@ -342,13 +345,15 @@ def install(archive, # path of the archive
                 if known: check_counts(out, count_files(out, known.counts), idx.top)
                 return Installed(out, False)
             if out.is_symlink() or (out.exists() and not out.is_dir()):
-                raise FileExistsError(f"Not replacing {str(out)!r}: it is not a folder (a file or a link), so it is not an "
-                                      "install of this archive. Move it away first, or install elsewhere (--dest).")
+                raise FileExistsError(f"Not replacing {str(out)!r}: it is not a folder (a file or a link), so it is "
+                                      "not an install of this archive. Move it away first, or install elsewhere "
+                                      "(--dest).")
             if extra := _not_in_archive(out, idx):
                 raise FileExistsError(f"Not replacing {str(out)!r}: it holds {len(extra)} files or folders that "
                                       "are not in the archive "
-                                      f"({', '.join(map(repr, extra[:3]))}{' …' if len(extra) > 3 else ''}), which overwriting would delete. "
-                                      "Move them out of the folder first, or install elsewhere (--dest).")
+                                      f"({', '.join(map(repr, extra[:3]))}{' …' if len(extra) > 3 else ''}), which "
+                                      "overwriting would delete. Move them out of the folder first, or install "
+                                      "elsewhere (--dest).")
             _sweep(dest, idx.top)
             tmp, old = Path(tempfile.mkdtemp(prefix=f'.{idx.top}-partial-', dir=dest)), None
             try:

@@ -12,7 +12,7 @@ import numpy as np
 from .checks import check_int
 
 # %% auto #0
-__all__ = ['C_LOCAL', 'SCHEDULES', 'trace', 'gd', 'show_trace', 'xcos', 'dxcos', 'd2xcos', 'newton', 'train_2d', 'gd_step_2d',
+__all__ = ['C_LOCAL', 'TOY_SCHEDULES', 'trace', 'gd', 'show_trace', 'xcos', 'dxcos', 'd2xcos', 'newton', 'train_2d', 'gd_step_2d',
            'show_trace_2d', 'noisy_sgd_step_2d']
 
 # %% ../nbs/05_gd.ipynb #ffdc30ad
@@ -99,14 +99,14 @@ def show_trace_2d(f:Callable, # f(x1, x2), drawn as contours
     return ax.figure
 
 # %% ../nbs/05_gd.ipynb #c88bf329
-SCHEDULES = {'constant': lambda t: 1.,
+TOY_SCHEDULES = {'constant': lambda t: 1.,
              'exponential': lambda t: math.exp(-0.1*t),
              'polynomial': lambda t: (1 + 0.1*t)**-0.5,
              'piecewise': lambda t: 1. if t <= 21 else 0.1}   # t = 2, 3, ... (see t0): 20 steps at eta, then eta/10
 
 def noisy_sgd_step_2d(grad:Callable, # (x1, x2) -> (g1, g2)
                       eta:float, # the base learning rate
-                      schedule:Callable|str='constant', # a name from `SCHEDULES` or a function of the step counter t
+                      schedule:Callable|str='constant', # a `TOY_SCHEDULES` name or a function of the step counter t
                       seed:int=0, # seed of the noise
                       noise_mean:float=0.1, # 0.1 as in the 2019 d2l-pytorch text; 0. as in the current d2l.ai
                       noise_sd:float=1.,
@@ -114,9 +114,10 @@ def noisy_sgd_step_2d(grad:Callable, # (x1, x2) -> (g1, g2)
                      ) -> Callable:
     "A seeded 2-D SGD step: N(`noise_mean`, `noise_sd`) noise on the gradient, learning rate `eta*schedule(t)`."
     if isinstance(schedule, str):
-        if schedule not in SCHEDULES:
-            raise ValueError(f"unknown schedule {schedule!r}; choose one of {list(SCHEDULES)} or pass a function of t")
-        schedule = SCHEDULES[schedule]
+        if schedule not in TOY_SCHEDULES:
+            raise ValueError(f"unknown schedule {schedule!r}; choose one of {list(TOY_SCHEDULES)} "
+                             "or pass a function of t")
+        schedule = TOY_SCHEDULES[schedule]
     rng, t = np.random.default_rng(seed), t0
     def step(x1, x2):
         nonlocal t

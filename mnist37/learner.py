@@ -29,7 +29,8 @@ EVENTS = (*(f'{w}_{s}' for s in _STAGES for w in ('before', 'after')), 'after_pr
 _CANCELS = (CancelFitException, CancelEpochException, CancelBatchException)
 
 class Callback:
-    "Base of the callbacks: methods named after `EVENTS` run there in `fit`, by increasing `order`; `self.learn`: the Learner."
+    ("Base of the callbacks: methods named after `EVENTS` run there in `fit`, by increasing `order`; "
+     "`self.learn`: the Learner.")
     order = 0
 
 def _check_callback(cb):
@@ -157,11 +158,13 @@ def _mom(g:dict):
     return g['momentum'] if 'momentum' in g else g['betas'][0] if 'betas' in g else None
 
 class Recorder(Callback):
-    "Per training batch the loss, smoothed (`losses`) and raw (`raw_losses`), `lrs`, `moms`; per epoch the table (`values`)."
+    ("Per training batch the loss, smoothed (`losses`) and raw (`raw_losses`), `lrs`, `moms`; per epoch "
+     "the table (`values`).")
     order, beta = -10, 0.98
     def before_fit(self):
         self._smooth, self._raw, self.lrs, self.moms, self.rows, self.smooth = [], [], [], [], [], torch.tensor(0.)
-        self.names = ['train_loss', 'valid_loss', *(getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics)]
+        self.names = ['train_loss', 'valid_loss',
+                      *(getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics)]
     def before_epoch(self): self.start = time.perf_counter()
     def after_batch(self):
         l = self.learn
@@ -296,8 +299,8 @@ class LRFinderCB(Callback):
         if not l.training: return
         loss = l.recorder.loss_at(-1)
         if not self.lrs and not math.isfinite(loss):
-            raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={l.lr}, before the rate grew: "
-                                     "check the data (and the model) for nan/inf")
+            raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={l.lr}, "
+                                     "before the rate grew: check the data (and the model) for nan/inf")
         self.lrs.append(l.lr); self.losses.append(loss)
         self.best = min(self.best, loss)
         if not math.isfinite(loss) or loss > 4*self.best or len(self.lrs) >= self.num_it: raise CancelFitException()

@@ -7,16 +7,14 @@ from __future__ import annotations
 import inspect, math, numbers
 
 import numpy as np
-import pandas as pd
 import torch
 
 from .checks import check_int, check_positive
-from .learner import Callback, Learner, Recorder
+from .learner import Callback, Learner
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'const_sched', 'lin_sched', 'cos_sched', 'exp_sched', 'poly_sched', 'step_sched', 'plot_scheds',
-           'combine_scheds', 'combined_cos', 'positions', 'ScheduleCB', 'fit_one_cycle', 'plot_sched', 'schedule_cbs',
-           'compare_schedules', 'summarize_schedules', 'what_it_shows', 'plot_schedules']
+           'combine_scheds', 'combined_cos', 'positions', 'ScheduleCB', 'fit_one_cycle', 'plot_sched', 'schedule_cbs']
 
 # %% ../nbs/08_schedules.ipynb #d024b6fe
 def const_sched(v:float):
@@ -68,7 +66,8 @@ def combine_scheds(pcts, # the fraction of the training each phase takes, adding
     "One schedule made of phases: phase i takes the fraction `pcts[i]` of the training and follows `scheds[i]`."
     pcts, scheds = list(pcts), list(scheds)
     if len(pcts) != len(scheds) or not pcts:
-        raise ValueError(f"combine_scheds: {len(pcts)} fractions for {len(scheds)} schedules; give one fraction per schedule")
+        raise ValueError(f"combine_scheds: {len(pcts)} fractions for {len(scheds)} schedules; give one "
+                         "fraction per schedule")
     for i, p in enumerate(pcts): _check_fraction(f'pcts[{i}]', p, 'combine_scheds')
     if abs(sum(pcts) - 1) > 1e-6: raise ValueError(f"combine_scheds: the fractions {pcts} add up to {sum(pcts)}, not 1")
     edges, last = torch.cumsum(torch.tensor([0., *pcts]), 0).numpy(), len(pcts) - 1   # float32, as fastai's
@@ -79,13 +78,15 @@ def combine_scheds(pcts, # the fraction of the training each phase takes, adding
     return sched
 
 def combined_cos(pct:float, start:float, middle:float, end:float):
-    "fastai's one-cycle curve: a cosine from `start` to `middle` for the first `pct` of the training, then one to `end`."
+    ("fastai's one-cycle curve: a cosine from `start` to `middle` for the first `pct` of the "
+     "training, then one to `end`.")
     _check_fraction('pct', pct, 'combined_cos')
     return combine_scheds([pct, 1 - pct], [cos_sched(start, middle), cos_sched(middle, end)])
 
 # %% ../nbs/08_schedules.ipynb #365a4a97
 def positions(n_epochs:int, n_batches:int) -> list:
-    "The training progress at every training batch, counted as fastai counts it: e/n_epochs at each epoch's start, plus 1/(n_batches*n_epochs) per batch."
+    ("The training progress at every training batch, counted as fastai counts it: e/n_epochs at each epoch's start, "
+     "plus 1/(n_batches*n_epochs) per batch.")
     check_int('n_epochs', n_epochs, owner='positions'); check_int('n_batches', n_batches, owner='positions')
     out, step = [], 1./(n_batches*n_epochs)
     for e in range(n_epochs):
@@ -101,14 +102,16 @@ def _hyper_key(group:dict, name:str):
     if name == 'mom': return 'momentum' if 'momentum' in group else 'beta1' if 'betas' in group else None
     if (name in group and name != 'params') or (name in ('beta1', 'beta2') and 'betas' in group): return name
     has = [k for k in group if k != 'params'] + (['beta1', 'beta2'] if 'betas' in group else [])
-    raise ValueError(f"ScheduleCB: unknown hyper-parameter {name!r}: the optimizer's groups have {has}, and 'mom' (its momentum or beta1)")
+    raise ValueError(f"ScheduleCB: unknown hyper-parameter {name!r}: the optimizer's groups have {has}, and 'mom' "
+                     "(its momentum or beta1)")
 
 def _set_hyper(group:dict, key:str, v):
     if key in ('beta1', 'beta2'): b = list(group['betas']); b[key == 'beta2'] = v; group['betas'] = tuple(b)
     else: group[key] = v
 
 class ScheduleCB(Callback):
-    "Set hyper-parameters before every training batch from schedules of the training progress (fastai's `ParamScheduler`)."
+    ("Set hyper-parameters before every training batch from schedules of the training progress "
+     "(fastai's `ParamScheduler`).")
     order = 60
     def __init__(self, scheds:dict): # hyper-parameter name -> schedule, a function of pos in [0, 1]
         if not scheds: raise ValueError("ScheduleCB: no schedules; pass e.g. {'lr': cos_sched(0.1, 0)}")
@@ -120,15 +123,17 @@ class ScheduleCB(Callback):
             vs, hi = [f(p) for p in pos], 1 if name in _UNIT else math.inf
             for i, v in enumerate(vs):
                 if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < hi:
-                    raise ValueError(f"ScheduleCB: the schedule of {name!r} gives {v!r} at batch {i % n_batches} of epoch {i//n_batches} "
-                                     f"(pos {pos[i]:.4g}); {name} must be a finite number in [0, {hi}). Check the schedule's arguments.")
+                    raise ValueError(f"ScheduleCB: the schedule of {name!r} gives {v!r} at batch {i % n_batches} of "
+                                     f"epoch {i//n_batches} (pos {pos[i]:.4g}); {name} must be a finite number in "
+                                     f"[0, {hi}). Check the schedule's arguments.")
             out[name] = vs
         return out
     def before_fit(self):
         l = self.learn
         self.n_batches = len(l.dls.train)
         vals = self.values(l.n_epochs, self.n_batches)
-        self.todo = [(g, k, vs) for g in l.opt.param_groups for name, vs in vals.items() if (k := _hyper_key(g, name)) is not None]
+        self.todo = [(g, k, vs) for g in l.opt.param_groups for name, vs in vals.items()
+                     if (k := _hyper_key(g, name)) is not None]
     def before_batch(self):
         l = self.learn
         if not l.training: return
@@ -148,7 +153,8 @@ def fit_one_cycle(self:Learner, epochs:int,
     for k, v in (('lr_max', lr_max), ('div', div), ('div_final', div_final)): check_positive(k, v, 'fit_one_cycle')
     _check_fraction('pct_start', pct_start, 'fit_one_cycle')
     if len(moms) != 3: raise ValueError(f"fit_one_cycle: moms must be 3 numbers (start, middle, end), got {moms!r}")
-    sched = ScheduleCB({'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final), 'mom': combined_cos(pct_start, *moms)})
+    sched = ScheduleCB({'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final),
+                        'mom': combined_cos(pct_start, *moms)})
     self.fit(epochs, lr_max/div, cbs=[sched, *([cbs] if isinstance(cbs, Callback) else cbs)])
 
 Learner.fit_one_cycle = fit_one_cycle
@@ -171,14 +177,17 @@ def _warm(pct:float, lr:float, sched):
 
 def _constant(lr, pct_warmup=0.): return {'lr': _warm(pct_warmup, lr, const_sched(lr))}
 def _step(lr, milestones=(0.5, 0.75), factor=0.1, pct_warmup=0.):
-    return {'lr': _warm(pct_warmup, lr, step_sched(lr, tuple(_check_fraction('milestones', m, 'step') for m in milestones),
+    return {'lr': _warm(pct_warmup, lr,
+                        step_sched(lr, tuple(_check_fraction('milestones', m, 'step') for m in milestones),
                                                    check_positive('factor', factor, 'step')))}
 def _cosine(lr, final=0., pct_warmup=0.): return {'lr': _warm(pct_warmup, lr, cos_sched(lr, final))}
 def _one_cycle(lr, pct_start=0.25, div=25., div_final=1e5, moms=(0.95, 0.85, 0.95)):
     for k, v in (('div', div), ('div_final', div_final)): check_positive(k, v, 'one-cycle')
-    return {'lr': combined_cos(_check_fraction('pct_start', pct_start, 'one-cycle'), lr/div, lr, lr/div_final), 'mom': combined_cos(pct_start, *moms)}
+    return {'lr': combined_cos(_check_fraction('pct_start', pct_start, 'one-cycle'), lr/div, lr, lr/div_final),
+            'mom': combined_cos(pct_start, *moms)}
 
-SCHEDULES = {'constant': _constant, 'step': _step, 'cosine': _cosine, 'one-cycle': _one_cycle}   # name -> builder(lr, **params)
+# name -> builder(lr, **params)
+SCHEDULES = {'constant': _constant, 'step': _step, 'cosine': _cosine, 'one-cycle': _one_cycle}
 
 def schedule_cbs(name:str, # a name from `SCHEDULES`
                  lr:float, # the peak learning rate
@@ -188,62 +197,23 @@ def schedule_cbs(name:str, # a name from `SCHEDULES`
                 ) -> list:
     "The callbacks of schedule `name` for a fit of `n_epochs` x `n_batches` at peak rate `lr`, every value checked."
     if name not in SCHEDULES: raise ValueError(f"unknown schedule {name!r}; choose one of {list(SCHEDULES)}")
-    lr, total = check_positive('lr', lr, f'schedule {name}'), check_int('n_epochs', n_epochs, owner='schedule_cbs')*check_int('n_batches', n_batches, owner='schedule_cbs')
+    lr, total = (check_positive('lr', lr, f'schedule {name}'),
+                 check_int('n_epochs', n_epochs, owner='schedule_cbs')
+                 * check_int('n_batches', n_batches, owner='schedule_cbs'))
     build = SCHEDULES[name]
     takes = [p for p in inspect.signature(build).parameters if p != 'lr']
-    if bad := sorted(set(params) - set(takes) | set(params) & {'pct_warmup'}):   # the warm-up is given in batches, as `warmup`
-        raise ValueError(f"schedule {name!r} has no parameter {bad[0]!r}; it takes {[p for p in takes if p != 'pct_warmup'] + ['warmup']*('pct_warmup' in takes)}")
+    # the warm-up is given in batches, as `warmup`
+    if bad := sorted(set(params) - set(takes) | set(params) & {'pct_warmup'}):
+        raise ValueError(f"schedule {name!r} has no parameter {bad[0]!r}; it takes "
+                         f"{[p for p in takes if p != 'pct_warmup'] + ['warmup']*('pct_warmup' in takes)}")
     if warmup:
-        if 'pct_warmup' not in takes: raise ValueError(f"schedule {name!r} has no warm-up (it has its own: pct_start); drop warmup={warmup!r}")
+        if 'pct_warmup' not in takes:
+            raise ValueError(f"schedule {name!r} has no warm-up (it has its own: pct_start); drop warmup={warmup!r}")
         check_int('warmup', warmup, lo=0, owner=f'schedule {name}')
-        if warmup > total: raise ValueError(f"schedule {name}: a warm-up of {warmup} batches is longer than the training "
-                                            f"({n_epochs} epochs x {n_batches} batches = {total}); make it at most {total}")
+        if warmup > total:
+            raise ValueError(f"schedule {name}: a warm-up of {warmup} batches is longer than the training "
+                             f"({n_epochs} epochs x {n_batches} batches = {total}); make it at most {total}")
         params['pct_warmup'] = warmup/total
     cb = ScheduleCB(build(lr, **params))
     cb.values(n_epochs, n_batches)   # check every value now, before any training
     return [cb]
-
-# %% ../nbs/08_schedules.ipynb #49ad96f1
-def compare_schedules(data, # ten-digit tensors with train_x, train_y, valid_x, valid_y (e.g. `load_mnist()`)
-                      arch:str='mlp', # a name from `mnist37.digits.DIGIT_ARCHS`
-                      names=tuple(SCHEDULES), # the schedules, names from `SCHEDULES`
-                      seeds=(0, 1, 2), # one run per schedule and seed: the initial weights and the batch order
-                      epochs:int=3, lr:float=0.05, # the peak learning rate of every schedule
-                      bs:int=64, momentum:float=0.9) -> pd.DataFrame:
-    "Train `arch` on the ten digits with each schedule and seed; one row per schedule, seed and epoch (valid_loss, accuracy)."
-    from mnist37.digits import accuracy, cross_entropy, digits_model, get_mnist_dls
-    from functools import partial
-    from mnist37.optimizers import Momentum
-    rows = []
-    for name in names:
-        for seed in seeds:
-            dls = get_mnist_dls(data, bs, seed=seed)
-            learn = Learner(dls, digits_model(arch, seed), cross_entropy, partial(Momentum, momentum=momentum),
-                            metrics=accuracy, cbs=[Recorder()], default_cbs=False)
-            learn.fit(epochs, lr, cbs=schedule_cbs(name, lr, epochs, len(dls.train)))
-            for e, r in learn.recorder.values.iterrows(): rows.append(dict(schedule=name, seed=seed, epoch=e, valid_loss=r.valid_loss, accuracy=r.accuracy))
-    return pd.DataFrame(rows)
-
-def summarize_schedules(res:pd.DataFrame) -> pd.DataFrame:
-    "Per schedule: the final accuracy's mean, spread (min, max, std over seeds) and the mean accuracy after each epoch."
-    last = res[res.epoch == res.epoch.max()].groupby('schedule', sort=False).accuracy
-    per_epoch = res.groupby(['schedule', 'epoch'], sort=False).accuracy.mean().unstack().add_prefix('epoch ')
-    return pd.concat([last.mean().rename('final mean'), last.min().rename('min'), last.max().rename('max'), last.std().rename('std'), per_epoch], axis=1)
-
-def what_it_shows(summary:pd.DataFrame) -> str:
-    "One sentence from `summarize_schedules`' table: the best and worst mean final accuracy, and whether the gap is larger than the spread over seeds."
-    best, worst = summary['final mean'].idxmax(), summary['final mean'].idxmin()
-    gap, spread = summary.loc[best, 'final mean'] - summary.loc[worst, 'final mean'], summary['max'].sub(summary['min']).max()
-    verdict = 'larger than' if gap > spread else 'within'
-    return (f"best: {best} ({summary.loc[best, 'final mean']:.4f}), worst: {worst} ({summary.loc[worst, 'final mean']:.4f}); the gap, "
-            f"{gap:.4f}, is {verdict} the largest spread over seeds of one schedule ({spread:.4f}).")
-
-def plot_schedules(res:pd.DataFrame, title:str=''):
-    "Validation accuracy per epoch for each schedule: the mean over seeds, and each seed faintly; return the figure."
-    import matplotlib.pyplot as plt
-    fig, ax = plt.subplots(figsize=(6, 3.5), layout='tight')
-    for i, (name, g) in enumerate(res.groupby('schedule', sort=False)):
-        for _, s in g.groupby('seed'): ax.plot(s.epoch, s.accuracy, color=f'C{i}', alpha=.3, lw=1)
-        m = g.groupby('epoch').accuracy.mean(); ax.plot(m.index, m.values, 'o-', color=f'C{i}', label=name)
-    ax.set_xlabel('epoch'); ax.set_ylabel('validation accuracy'); ax.set_title(title); ax.legend(); ax.grid(alpha=.3)
-    return fig

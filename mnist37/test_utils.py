@@ -17,7 +17,8 @@ def make_tar(path, # where to write the archive
              members, # (name, data) pairs: bytes for a file, None for a folder, ('sym'|'lnk', target) for a link
              mode:str='w:gz' # `tarfile.open`'s mode
             ):
-    "Write a tar archive at `path` (gzip by default) from `(name, bytes | None | ('sym'|'lnk', target))` pairs; return `path`."
+    ("Write a tar archive at `path` (gzip by default) from `(name, bytes | None | ('sym'|'lnk', target))` "
+     "pairs; return `path`.")
     with tarfile.open(path, mode) as tf:
         for name, data in members:
             ti = tarfile.TarInfo(name)
