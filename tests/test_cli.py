@@ -166,6 +166,20 @@ def test_interrupt_is_one_line(tmp_path):
     assert p.returncode == 130 and 'interrupted' in err and 'Traceback' not in err, (p.returncode, err)
 
 
+@pytest.mark.parametrize('delay', [0.25, 0.5, 1.0, 2.0, 3.5])
+def test_interrupt_during_start_up_is_one_line(delay):
+    """Ctrl-C while the command is still importing torch and fastai, or loading the data: one line, exit 130.
+
+    (Before 0.2 s or so the process is still Python's own start-up, before any line of mnist37 runs, and Python
+    prints its own KeyboardInterrupt: no program can catch that.)"""
+    if not (Path(os.environ.get('FASTAI_HOME', Path.home()/'.fastai'))/'data'/'mnist_sample').exists(): pytest.skip('needs MNIST_SAMPLE installed')
+    p = subprocess.Popen([SCRIPT, 'compare', '--epochs', '50', '--quiet'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(delay)
+    p.send_signal(signal.SIGINT)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode == 130 and err.strip().splitlines() == ['mnist37 compare: interrupted'], (delay, p.returncode, err)
+
+
 def test_train_full_mnist_prints_the_table():
     r = mnist37('train', '--dataset', 'full', '--epochs', '3', '--quiet')
     assert r.returncode == 0, r.stderr
