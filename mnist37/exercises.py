@@ -663,7 +663,9 @@ def _lr_curve():
 @exercise('03a_learner', (r'learn\.lr_find\(', r'^## Finding a learning rate'), 'reading the lr_find plot',
     """`lr_find` gives a learning rate and the smoothed loss at it, batch after batch, while the rate grows.
 Write `my_pick_lr(lrs, losses)`, a rule that picks a good learning rate from those two lists, as you
-would read it off the plot: where the loss is still falling steeply, well before its minimum.""",
+would read it off the plot: where the loss is still falling steeply, well before its minimum. The check
+accepts a rate below half the rate at the minimum at which the loss has already fallen at least a fifth
+of the way from its start to its minimum (fastai's rule of thumb, a tenth of the minimum, passes).""",
     """def my_pick_lr(lrs, losses):
     "A good learning rate, read off an lr_find curve: lists of rates and smoothed losses."
     return None  # your code here""", 'my_pick_lr')
