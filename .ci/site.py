@@ -17,9 +17,10 @@ Playwright (`.ci/site-requirements.txt`) run in this one. MathJax is served from
 `mathjax@3`, fetched once into `--cache`), and the checker fails any page that asks another host for anything.
 
 Reading order is file-name order; `index.ipynb` is the home page; notebooks whose names start with 9 are
-the appendix.
+the appendix. Between them, the page `practice.html` links the chapters' practice notebooks (`.ci/practice.py`),
+which the build writes into `practice/`.
 """
-import argparse, ast, functools, hashlib, html, http.server, json, os, re, shutil, subprocess, sys, tarfile, threading
+import argparse, ast, functools, hashlib, html, http.server, importlib.util, json, os, re, shutil, subprocess, sys, tarfile, threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
@@ -280,12 +281,44 @@ def book_config(cfg: dict, baseurl: str = '') -> str:
 
 
 def book_toc(paths, names: dict) -> str:
+    "The sidebar: the course's chapters, then the practice page, then the appendix."
     import yaml
     main = [names[p.name][:-5] for p in paths if p.stem != 'index' and not p.name.startswith('9')]
     appendix = [names[p.name][:-5] for p in paths if p.name.startswith('9')]
     parts = [{'caption': 'Course', 'chapters': [{'file': s} for s in main]}]
+    parts.append({'caption': 'Practice', 'chapters': [{'file': PRACTICE}]})
     if appendix: parts.append({'caption': 'Appendix', 'chapters': [{'file': s} for s in appendix]})
     return yaml.safe_dump({'format': 'jb-book', 'root': 'index', 'parts': parts}, sort_keys=False)
+
+
+# ---------------------------------------------------------------- practice notebooks
+PRACTICE = 'practice'     # the page practice.html, and the folder its notebooks are downloaded from
+
+
+def practice_module():
+    "`.ci/practice.py`, the generator of the practice notebooks, as a module."
+    spec = importlib.util.spec_from_file_location('mnist37_practice', root/'.ci'/'practice.py')
+    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+    return mod
+
+
+def practice_page(chapters: list) -> str:
+    "The practice page's MyST markdown: what the notebooks are, how to use them, and one download link per (file name, page, title)."
+    def label(t): return re.sub(r'([\[\]])', r'\\\1', t)
+    links = '\n'.join(f'- [{label(title)}]({page[:-5]}.ipynb): <a href="{PRACTICE}/{html.escape(f)}" download>{html.escape(f)}</a>'
+                      for f, page, title in chapters)
+    return f"""# Practice notebooks
+
+> Every chapter again without its prose and outputs: you write the results, its exercises check them.
+
+A practice notebook keeps a chapter's headings, its "Stop and think" prompts, its code cells (with no outputs) and its
+exercises, like the `clean/` notebooks of fastbook. Download one, open it in Jupyter (in a clone of the repository, with the
+package installed: `pip install -e ".[nbs]"`), predict what each cell prints before you run it, and run each exercise's check
+once you have filled in its stub. They are generated from the chapters, never edited by hand: `python .ci/practice.py`
+writes them all into `practice/`.
+
+{links}
+"""
 
 
 # The site's icon (browsers ask for one; without it the first page logs a 404): a 3 and a 7, black on white.
@@ -331,9 +364,15 @@ def build(args):
     shutil.rmtree(book, ignore_errors=True)
     (book/'_static').mkdir(parents=True)
     names = page_names(out/'proc', paths)
+    if f'{PRACTICE}.html' in names.values(): sys.exit(f'error: a notebook becomes {PRACTICE}.html, the practice notebooks\' page: rename it.')
+    titles = {}
     for p in paths:
-        nb = convert(json.loads((out/'proc'/p.name).read_text(encoding='utf-8')), names)
-        (book/names[p.name]).with_suffix('.ipynb').write_text(json.dumps(nb, indent=1, ensure_ascii=False), encoding='utf-8')
+        nb = json.loads((out/'proc'/p.name).read_text(encoding='utf-8'))
+        titles[p.name] = front_matter(nb).get('title', p.stem)
+        (book/names[p.name]).with_suffix('.ipynb').write_text(json.dumps(convert(nb, names), indent=1, ensure_ascii=False), encoding='utf-8')
+    prac = practice_module()
+    chapters = list(prac.chapters().values())
+    (book/f'{PRACTICE}.md').write_text(practice_page([(p.name, names[p.name], titles[p.name]) for p in chapters]), encoding='utf-8')
     (book/'_config.yml').write_text(book_config(settings(), args.baseurl), encoding='utf-8')
     (book/'_toc.yml').write_text(book_toc(paths, names), encoding='utf-8')
     (book/'_static'/'site.css').write_text(CSS, encoding='utf-8')
@@ -347,8 +386,9 @@ def build(args):
     (out/'build'/'_build'/'html').rename(out/'html')
     # after the build: Jupyter Book would add every .js file under the book's _static to every page
     shutil.copytree(mathjax(Path(args.cache)), out/'html'/'_static'/'mathjax')
+    prac.write(out/'html'/PRACTICE, [p.stem for p in chapters])
     (out/'html'/'.nojekyll').touch()
-    print(f'site: {len(paths)} pages in {(out/"html").relative_to(root)}/')
+    print(f'site: {len(paths) + 1} pages and {len(chapters)} practice notebooks in {(out/"html").relative_to(root)}/')
 
 
 # ---------------------------------------------------------------- serving and checking
@@ -399,6 +439,18 @@ def hidden_sources(path: Path = nbs) -> dict:
                 if body: hid.append(body)
         res[re.sub(r'^\d+[a-zA-Z0-9]*_', '', p.stem.lower()) + '.html'] = hid   # nbdev's page name (nbpath2html)
     return res
+
+
+@functools.lru_cache(None)
+def notebook_problem(f: Path) -> str | None:
+    "Why Jupyter would not open the notebook `f` (not JSON, or not valid nbformat 4), or None."
+    import nbformat
+    try: nb = json.loads(f.read_text(encoding='utf-8'))
+    except (UnicodeDecodeError, ValueError) as e: return f'not JSON: {e}'
+    if not isinstance(nb, dict) or nb.get('nbformat') != 4:
+        return f'not an nbformat 4 notebook (nbformat: {nb.get("nbformat") if isinstance(nb, dict) else type(nb).__name__})'
+    try: nbformat.validate(nbformat.from_dict(nb))
+    except nbformat.ValidationError as e: return ' '.join(str(e).split())[:200]
 
 
 JS_PAGE = '''async () => {
@@ -453,6 +505,7 @@ def check(args) -> int:
                     if f.is_dir(): f = f/'index.html'
                     if not f.is_file(): bad.append(f'dead link: {href}')
                     elif frag and f.suffix == '.html' and unquote(frag) not in ids_of(f): bad.append(f'dead anchor: {href}')
+                    elif f.suffix == '.ipynb' and (why := notebook_problem(f)): bad.append(f'broken notebook: {href} ({why})')
                 bad += [f'directive text: {l.strip()!r}' for l in info['text'].splitlines() if DIRECTIVE.match(l)]
                 # a memory address (a lambda's or an object's repr in a signature or an output) differs on every build
                 bad += [f'memory address: {m.group(0)!r}' for m in re.finditer(r'<function <lambda> at 0x[0-9a-f]+>|<[^<>\n]* at 0x[0-9a-f]{6,}>', info['text'])][:3]

@@ -18,9 +18,17 @@ PNG = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAAAAAA6fptVAAAACklEQVR4
 def page(body: str, title='t') -> str: return f'<!DOCTYPE html><html><head><title>{title}</title><link rel="icon" href="data:,"></head><body>{body}</body></html>'
 
 
+NB = {'cells': [{'cell_type': 'code', 'id': 'c0', 'metadata': {}, 'source': 'x = 1', 'outputs': [], 'execution_count': None}],
+      'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+
+
 def write_site(d: Path, pages: dict) -> Path:
     d.mkdir(parents=True, exist_ok=True)
     (d/'ok.png').write_bytes(PNG)
+    (d/'practice').mkdir(exist_ok=True)
+    (d/'practice'/'ok.ipynb').write_text(json.dumps(NB))                           # a download link's target
+    (d/'practice'/'truncated.ipynb').write_text(json.dumps(NB)[:40])               # cut short: not JSON
+    (d/'practice'/'no_outputs.ipynb').write_text(json.dumps({**NB, 'cells': [{k: v for k, v in NB['cells'][0].items() if k != 'outputs'}]}))
     for name, body in pages.items(): (d/name).write_text(page(body))
     return d
 
@@ -34,7 +42,8 @@ def notebook(d: Path, name: str, cells) -> Path:
 
 
 GOOD = {'index.html': '<h1>Home</h1><img src="ok.png"><a href="a.html">a</a> <a href="a.html#sec">a, sec</a> <a href="#top">top</a>'
-                      '<span id="top"></span><a href="https://example.com/">an external link is not a request</a>',
+                      '<span id="top"></span><a href="https://example.com/">an external link is not a request</a>'
+                      '<a href="practice/ok.ipynb" download>a notebook</a>',
         'a.html': '<h2 id="sec">Section</h2><pre>x = 1</pre><p>cells marked <code>#| slow</code> are skipped</p>'}
 
 
@@ -62,7 +71,10 @@ def test_check_fails_each_broken_page(tmp_path):
            'console.html': '<script>console.error("bad thing")</script>',
            'directive.html': '<pre>#| export\ndef f(): pass</pre>',
            'address.html': '<pre>def make(archs:dict={&#39;a&#39;: &lt;function &lt;lambda&gt; at 0x7fd780de2ca0&gt;}):</pre>',
-           'foo.html': '<pre>shown = 1</pre><pre>secret_value = 42\nprint(secret_value)</pre>'}
+           'foo.html': '<pre>shown = 1</pre><pre>secret_value = 42\nprint(secret_value)</pre>',
+           'truncated_nb.html': '<a href="practice/truncated.ipynb" download>x</a><a href="practice/ok.ipynb">fine</a>',
+           'invalid_nb.html': '<a href="practice/no_outputs.ipynb" download>x</a>',
+           'missing_nb.html': '<a href="practice/missing.ipynb" download>x</a>'}
     r = check(write_site(tmp_path/'html', {**GOOD, **bad}), nbs)
     assert r.returncode == 1, r.stdout + r.stderr
     assert r.stdout.splitlines()[-1] == f'2 passed, {len(bad)} failed', r.stdout
@@ -74,10 +86,14 @@ def test_check_fails_each_broken_page(tmp_path):
     expect = {'broken_image.html': 'broken image: http://127.0.0.1:', 'dead_link.html': 'dead link: ',
               'dead_anchor.html': 'dead anchor: ', 'external.html': 'request to another host: https://cdn.example.com/logo.png',
               'exception.html': 'uncaught exception: boom', 'console.html': 'console error: bad thing',
-              'directive.html': "directive text: '#| export'", 'address.html': "memory address: '<function <lambda> at 0x7fd780de2ca0>'", 'foo.html': "hidden cell shows: 'secret_value = 42 print(secret_value)'"}
+              'directive.html': "directive text: '#| export'", 'address.html': "memory address: '<function <lambda> at 0x7fd780de2ca0>'", 'foo.html': "hidden cell shows: 'secret_value = 42 print(secret_value)'",
+              'truncated_nb.html': 'broken notebook: http://127.0.0.1:', 'invalid_nb.html': 'broken notebook: http://127.0.0.1:',
+              'missing_nb.html': 'dead link: '}
     for name, msg in expect.items(): assert any(m.startswith(msg) for m in blocks[name]), (name, blocks[name])
     assert any('missing.png' in m for m in blocks['broken_image.html']) and len(blocks['broken_image.html']) == 3   # + the 404 and its console line
     assert blocks['dead_link.html'][0].endswith('/nowhere.html') and len(blocks['dead_link.html']) == 1
+    assert len(blocks['truncated_nb.html']) == 1 and '/practice/truncated.ipynb (not JSON: ' in blocks['truncated_nb.html'][0], blocks['truncated_nb.html']
+    assert len(blocks['invalid_nb.html']) == 1 and "'outputs'" in blocks['invalid_nb.html'][0], blocks['invalid_nb.html']
 
 
 def test_check_refuses_an_empty_folder(tmp_path):
