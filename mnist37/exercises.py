@@ -518,7 +518,7 @@ def check_basic_optim(cls):
     return "3 steps of nn.Linear(4, 1) give the book's parameters exactly; the gradients are cleared between steps."
 
 # %% ../nbs/94_exercises.ipynb #970a3b94
-@exercise('03_compare', (r'^## The comparison', r'def compare_with', r'def fit_learner'),
+@exercise('03_compare', (r'^## The comparison', r'def compare_with'),
           'the largest parameter difference',
     """Every comparison in this project ends in one number: the largest absolute difference between two
 lists of parameter tensors (ours, fastai's). Write `my_max_param_diff(ps, qs)`, returning a Python float.""",
@@ -547,7 +547,7 @@ def check_max_param_diff(fn):
 # %% ../nbs/94_exercises.ipynb #3b20554c
 def _n_params(m) -> int: return sum(p.numel() for p in m.parameters())
 
-@exercise('03_compare', (r'^## Going deeper', r'def fit_hand'), 'a two-layer net',
+@exercise('03_compare', (r'^## Going deeper',), 'a two-layer net',
     """Write `my_simple_net()`: the book's `simple_net`, a linear layer from 784 pixels to 30 features,
 a ReLU, and a linear layer to one output, as an `nn.Sequential`. Then think: what would the net be
 without the ReLU?""",
