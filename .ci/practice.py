@@ -76,6 +76,7 @@ def main(argv=None):
     p.add_argument('nbs', nargs='*', help='chapter names, e.g. 02_sgd (default: every chapter)')
     p.add_argument('--out', default=str(root/'practice'), help='where to write them (default: practice/)')
     p.add_argument('--run', action='store_true', help='then execute each in a Jupyter kernel')
+    p.add_argument('--jobs', type=int, default=1, help='with --run: how many kernels at once (default 1)')
     a = p.parse_args(argv)
     known = chapters()
     bad = [n.removesuffix('.ipynb') for n in a.nbs if n.removesuffix('.ipynb') not in known]
@@ -86,14 +87,9 @@ def main(argv=None):
     paths = write(out, [n.removesuffix('.ipynb') for n in a.nbs] or list(known))
     print(f"wrote {len(paths)} practice notebooks to {out}")
     if not a.run: return
-    import os, time
+    import os
     os.environ.pop('MPLBACKEND', None)
-    run, failed = _run_nbs().run, []
-    for path in paths:
-        t = time.perf_counter()
-        err = run(path.resolve(), False)
-        print(f"{'FAIL' if err else 'ok  '} practice {path.name} ({time.perf_counter() - t:.0f} s)", flush=True)
-        if err: failed.append(path.name); print(err, flush=True)
+    failed = _run_nbs().run_all(paths, jobs=a.jobs, label='practice ')
     if failed: sys.exit(f"{len(failed)} practice notebook(s) raised in a kernel: {', '.join(failed)}")
     print(f"all {len(paths)} practice notebooks ran top to bottom in a Jupyter kernel")
 

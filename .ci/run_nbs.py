@@ -3,6 +3,7 @@
 python .ci/run_nbs.py [NB ...]          # run (default: every nbs/*.ipynb); outputs are discarded
 python .ci/run_nbs.py --save [NB ...]   # run and store the fresh outputs in the notebooks
 python .ci/run_nbs.py --slow [NB ...]   # also run the `#| slow` cells (combine with --save to store theirs)
+python .ci/run_nbs.py --jobs 2 [NB ...] # two kernels at a time (with OMP_NUM_THREADS=1 on a 2-core machine)
 
 Cells flagged with one of settings.ini's tst_flags (`#| slow`, `#| notest`) or with `#| eval: false` are
 skipped, as nbdev_test skips them; in --save mode they keep their stored outputs. Exits 1 naming every
@@ -58,17 +59,38 @@ def _clean(o):
     return o if o['text'].strip() else None
 
 
+def run_all(paths, save: bool = False, run_flags=(), jobs: int = 1, label: str = '') -> list:
+    "Run `paths`, `jobs` kernels at a time, printing one line per notebook as it ends; return the names that raised."
+    from concurrent.futures import ThreadPoolExecutor
+    def one(p):
+        t = time.perf_counter()
+        return p, run(p.resolve(), save, run_flags), time.perf_counter() - t
+    failed = []
+    with ThreadPoolExecutor(max(1, jobs)) as ex:
+        for p, err, secs in ex.map(one, paths):
+            print(f"{'FAIL' if err else 'ok  '} {label}{p.name} ({secs:.0f} s)", flush=True)
+            if err: failed.append(p.name); print(err, flush=True)
+    return failed
+
+
+def jobs_arg(args) -> int:
+    "The N of `--jobs N` (default 1): how many kernels run at once (each one a process; set OMP_NUM_THREADS=1)."
+    if '--jobs' not in args: return 1
+    i = args.index('--jobs')
+    try: n = int(args[i + 1])
+    except (IndexError, ValueError): sys.exit('error: --jobs takes a whole number, e.g. --jobs 2')
+    if n < 1: sys.exit(f'error: --jobs must be at least 1, got {n}')
+    del args[i:i + 2]
+    return n
+
+
 if __name__ == '__main__':
     import os
     os.environ.pop('MPLBACKEND', None)   # a student's Jupyter draws inline (CI sets Agg for everything else)
     args = sys.argv[1:]
+    jobs = jobs_arg(args)
     save, run_flags = '--save' in args, ('slow',) if '--slow' in args else ()
     nbs = [Path(a) for a in args if not a.startswith('--')] or sorted((root/'nbs').glob('*.ipynb'))
-    failed = []
-    for p in nbs:
-        t = time.perf_counter()
-        err = run(p.resolve(), save, run_flags)
-        print(f"{'FAIL' if err else 'ok  '} {p.name} ({time.perf_counter() - t:.0f} s)", flush=True)
-        if err: failed.append(p.name); print(err, flush=True)
+    failed = run_all(nbs, save, run_flags, jobs)
     if failed: sys.exit(f"{len(failed)} notebook(s) raised in a kernel: {', '.join(failed)}")
     print(f"all {len(nbs)} notebooks ran in a Jupyter kernel without an error")
