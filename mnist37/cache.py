@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cache.ipynb #c0a1e003
 from __future__ import annotations
-import contextlib, glob, hashlib, json, multiprocessing, os, signal, stat, tempfile, warnings, zlib
+import contextlib, glob, hashlib, json, multiprocessing, os, signal, stat, tempfile, threading, warnings, zlib
 from pathlib import Path
 
 import numpy as np
@@ -197,9 +197,15 @@ def _worker_init():
 def _stop(ex):
     "Stop the pool `ex` at once, its workers terminated and reaped: the parent was interrupted or failed."
     procs = list((getattr(ex, '_processes', None) or {}).values())
-    for p in procs: p.terminate()
-    for p in procs: p.join()
-    ex.shutdown(wait=True, cancel_futures=True)   # its manager thread sees the workers gone and ends
+    # a second Ctrl-C must not cut the cleanup short and leave workers behind; the handler is restored after
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        for p in procs: p.terminate()
+        for p in procs: p.join()
+        ex.shutdown(wait=True, cancel_futures=True)   # its manager thread sees the workers gone and ends
+    finally:
+        if main: signal.signal(signal.SIGINT, old)
 
 def _parallel(chunks:list, n:int) -> list:
     "`_read_digits` of each of `chunks` in `n` forked processes that ignore SIGINT; stopped at once if interrupted."
