@@ -4,7 +4,7 @@
 
 # %% ../nbs/99_cache.ipynb #c0a1e003
 from __future__ import annotations
-import contextlib, glob, hashlib, json, multiprocessing, os, stat, tempfile, warnings, zlib
+import contextlib, glob, hashlib, json, multiprocessing, os, signal, stat, tempfile, threading, warnings, zlib
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,9 @@ def _class_files(path:Path, splits, classes) -> dict:
                 raise ValueError(f"{d} and {seen[(st.st_dev, st.st_ino)]} are the same folder; each class needs "
                                  "its own images.")
             seen[(st.st_dev, st.st_ino)] = d
-    if path.name in KNOWN: check_counts(path, {k: len(v) for k, v in res.items()}, path.name)
+    # the folder's own name, however it was given (`.`, `..`, `x/..`, a link): each known one is checked
+    names = {Path(os.path.abspath(path)).name, path.resolve().name}
+    for name in sorted(names & KNOWN.keys()): check_counts(path, {k: len(v) for k, v in res.items()}, name)
     return res
 
 def _times(st:os.stat_result) -> tuple:
@@ -124,6 +126,7 @@ def _read_cache(file:Path, fp:str, newest:int, files:dict) -> dict|None:
             if not stat.S_ISREG(st.st_mode): raise ValueError('it is not a regular file')
             if f.read(len(_MAGIC)) != _MAGIC: raise ValueError('it does not start as a pixel cache of this version')
             head = json.loads(f.readline(64*1024))
+            if not isinstance(head, dict): raise ValueError(f'its header is JSON {type(head).__name__}, not an object')
             if head.get('fingerprint') != fp: return None     # the images changed: decode them again
             if head.get('counts') != counts: raise ValueError('its header does not match the image folders')
             if st.st_size != (want := f.tell() + 28*28*sum(counts.values())):
@@ -136,7 +139,8 @@ def _read_cache(file:Path, fp:str, newest:int, files:dict) -> dict|None:
                 if f.readinto(buf) != len(buf): raise ValueError('it is cut short')
                 px[k] = torch.frombuffer(buf, dtype=torch.uint8).view(n, 28, 28)
             return px
-    except (OSError, ValueError, UnicodeDecodeError) as e:   # a broken cache is reported and rebuilt, never fatal
+    # a broken cache is reported and rebuilt, never fatal (RecursionError: a header nested thousands deep)
+    except (OSError, ValueError, UnicodeDecodeError, RecursionError) as e:
         warnings.warn(f"Ignoring the unreadable pixel cache {file} ({type(e).__name__}: {e}); decoding the "
                       "images again.")
         return None
@@ -185,15 +189,47 @@ def _cores() -> int:
     "The CPU cores this process may run on."
     return len(os.sched_getaffinity(0)) if hasattr(os, 'sched_getaffinity') else os.cpu_count() or 1
 
+def _worker_init():
+    "Set up a decoding process: Ctrl-C is the parent's to handle, so a worker ignores SIGINT."
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})   # blocked while it was forked
+
+def _stop(ex):
+    "Stop the pool `ex` at once, its workers terminated and reaped: the parent was interrupted or failed."
+    procs = list((getattr(ex, '_processes', None) or {}).values())
+    # a second Ctrl-C must not cut the cleanup short and leave workers behind; the handler is restored after
+    main = threading.current_thread() is threading.main_thread()
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        for p in procs: p.terminate()
+        for p in procs: p.join()
+        ex.shutdown(wait=True, cancel_futures=True)   # its manager thread sees the workers gone and ends
+    finally:
+        if main: signal.signal(signal.SIGINT, old)
+
+def _parallel(chunks:list, n:int) -> list:
+    "`_read_digits` of each of `chunks` in `n` forked processes that ignore SIGINT; stopped at once if interrupted."
+    from concurrent.futures import ProcessPoolExecutor
+    ex = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context('fork'), initializer=_worker_init)
+    try:
+        # the workers are forked with SIGINT blocked, so a Ctrl-C cannot reach one before it ignores it
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try: futs = [ex.submit(_read_digits, c) for c in chunks]
+        finally: signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        res = [f.result() for f in futs]
+    except BaseException:   # Ctrl-C (KeyboardInterrupt) or a worker's error: no worker outlives the load
+        _stop(ex); raise
+    ex.shutdown()
+    return res
+
 def _decode(files:dict, workers:int|None=None) -> dict:
     "Every class folder decoded into one (n, 28, 28) uint8 tensor, in `workers` processes (default: one per core)."
     flat = [f for fs in files.values() for f in fs]
     n = min(workers or _cores(), 16)
-    if n > 1 and len(flat) >= 2000 and 'fork' in multiprocessing.get_all_start_methods():
-        from concurrent.futures import ProcessPoolExecutor
+    if (n > 1 and len(flat) >= 2000 and 'fork' in multiprocessing.get_all_start_methods()
+        and hasattr(signal, 'pthread_sigmask')):
         step = -(-len(flat)//(4*n))     # four chunks per worker evens out a slow one
-        with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context('fork')) as ex:
-            px = np.concatenate(list(ex.map(_read_digits, [flat[i:i + step] for i in range(0, len(flat), step)])))
+        px = np.concatenate(_parallel([flat[i:i + step] for i in range(0, len(flat), step)], n))
     else: px = _read_digits(flat)
     out, i = {}, 0
     for k, fs in files.items(): out[k], i = torch.from_numpy(px[i:i + len(fs)]), i + len(fs)

@@ -16,7 +16,11 @@ __all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', '
 def fastai_data_dir() -> Path:
     ("fastai's data folder as `untar_data` finds it (`data` in `$FASTAI_HOME/config.ini`), read "
      "without writing anything.")
-    home = Path(os.environ.get('FASTAI_HOME', '~/.fastai')).expanduser().absolute()
+    home = os.environ.get('FASTAI_HOME', '~/.fastai')
+    if not home.strip():   # fastai would use the current folder (Path('') is '.'): data written wherever you stand
+        raise ValueError(f"FASTAI_HOME is set but empty ({home!r}): unset it (`unset FASTAI_HOME`) to use ~/.fastai, "
+                         "or set it to a folder.")
+    home = Path(home).expanduser().absolute()
     cfg = home/'config.ini'
     fix = "delete it (fastai writes a fresh one on its next run) or repair its `data = data` line"
     if not cfg.exists(): return home/'data'       # fastai's default, which it writes into a new config.ini
@@ -102,6 +106,42 @@ class _Source:
     def readinto(self, buf):
         b = self.read(len(buf)); buf[:len(b)] = b; return len(b)
 
+def _read(tar, n:int, archive) -> bytes:
+    "Up to `n` bytes of the tar stream; a compressed stream that is cut short or damaged is refused, naming the file."
+    try: return tar.read(n)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as e:
+        raise _bad(archive, f"the compressed stream is corrupt or truncated ({type(e).__name__}: {e}); get the "
+                            "file again") from e
+
+_PAX_TIMES, _MAX_PAX = (b'mtime', b'atime', b'ctime'), 4096
+_PAX_TIME = re.compile(rb'-?[0-9]{1,20}(\.[0-9]{1,9})?')
+
+def _pax_times(data:bytes, kind:str, archive):
+    "Check that the records of pax header `data` (each `<length> <key>=<value>\\n`) only set times; refuse the rest."
+    i = 0
+    while i < len(data):
+        sp = data.find(b' ', i, i + 5)
+        if sp <= i or not data[i:sp].isdigit() or data[i] == ord('0'):
+            raise _bad(archive, f"a {kind} has a malformed record at byte {i}")
+        end = i + int(data[i:sp])
+        key, eq, val = data[sp + 1:end - 1].partition(b'=')
+        if end > len(data) or data[end - 1:end] != b'\n' or not eq:
+            raise _bad(archive, f"a {kind} has a malformed record at byte {i}")
+        if key not in _PAX_TIMES:
+            raise _bad(archive, f"a {kind} sets {key[:40].decode('latin-1')!r}: only the times mtime, atime and ctime "
+                                f"are accepted there; {_SHAPE}")
+        if not _PAX_TIME.fullmatch(val): raise _bad(archive, f"a {kind} has a malformed time {val[:40]!r}")
+        i = end
+
+def _pax(tar, block:bytes, kind:str, archive):
+    "Read the pax header whose header block is `block`, at most `_MAX_PAX` bytes, and check it holds only times."
+    if block[124] & 0x80: raise _bad(archive, f"a {kind} declares its size in base-256")
+    size = _octal(block[124:136], 'size', archive)
+    if size > _MAX_PAX: raise _bad(archive, f"a {kind} holds {size:,} bytes, over the {_MAX_PAX:,} that times need")
+    data = _read(tar, size + (-size % 512), archive)
+    if len(data) < size + (-size % 512): raise _bad(archive, "the tar stream is truncated (a pax header is cut short)")
+    _pax_times(data[:size], kind, archive)
+
 def _octal(field:bytes, what:str, archive) -> int:
     s = field.rstrip(b'\0 ').lstrip(b' ')
     if not s or not all(48 <= c <= 55 for c in s): raise _bad(archive, f"a header has a corrupt {what} field {field!r}")
@@ -127,8 +167,9 @@ def _name(block:bytes, archive) -> str:
 def _headers(tar, archive, budget:int, why:str, max_members:int):
     "Yield `(Member, data_reader)` for each member of tar stream `tar`, checking each header before reading on."
     n = total = 0
+    pax = False   # a pax extended header was read: a member must follow it
     while True:
-        block = tar.read(512)
+        block = _read(tar, 512, archive)
         if n == 0 and len(block) < 512:
             raise _bad(archive, f"it is not a readable tar archive (shorter than one tar header)")
         if len(block) < 512:
@@ -140,7 +181,13 @@ def _headers(tar, archive, budget:int, why:str, max_members:int):
         if sum(block[:148]) + 8*32 + sum(block[156:]) != _octal(block[148:156], 'checksum', archive):
             raise _bad(archive, "a header's checksum is wrong: the archive is corrupt")
         kind = _TYPES.get(block[156:157], f'unknown type {block[156:157]!r}')
-        # before its name is parsed: pax and GNU names are refused
+        if kind.startswith('pax'):   # Python's tarfile and GNU tar write them for sub-second times: only those pass
+            if pax and kind == 'pax extended header': raise _bad(archive, "two pax extended headers follow each other")
+            _pax(tar, block, kind, archive)
+            pax = pax or kind == 'pax extended header'
+            continue
+        pax = False
+        # before its name is parsed: GNU names and every other kind are refused
         if kind not in ('file', 'folder') and not kind.endswith('link'):
             raise _bad(archive, f"member {block[:100].split(bytes(1))[0][:80]!r} is a {kind}, not a plain file "
                                 f"or folder; {_SHAPE}")
@@ -161,12 +208,13 @@ def _headers(tar, archive, budget:int, why:str, max_members:int):
             "The member's bytes in chunks; its padding is read and dropped."
             got = 0
             while got < left:
-                b = tar.read(min(1 << 20, left - got))
+                b = _read(tar, min(1 << 20, left - got), archive)
                 if not b: raise _bad(archive, "the tar stream is truncated (a member's data is cut short)")
                 yield b[:max(0, size - got)]; got += len(b)
         yield Member(name, kind == 'folder', size), data
+    if pax: raise _bad(archive, "a pax extended header is followed by the end of the archive, not by a member")
     # the second end block and the padding to the record size: zeros, and not much of them
-    tail = tar.read(_MAX_TAIL + 1)
+    tail = _read(tar, _MAX_TAIL + 1, archive)
     if len(tail) > _MAX_TAIL or tail.strip(b'\0'):
         raise _bad(archive, "it has data past its end-of-archive marker "
                             f"({'more than ' if len(tail) > _MAX_TAIL else ''}"
@@ -183,7 +231,7 @@ def _members(f, archive, max_members:int, max_bytes:int, max_ratio:float):
     try:
         why = f"the smaller of max_bytes={max_bytes:,} and {max_ratio:g} times the archive's {size:,} bytes"
         yield from _headers(tar, archive, budget, why, max_members)
-        if opener: tar.read(1)     # to the end of the compressed stream, so that its CRC is checked
+        if opener: _read(tar, 1, archive)     # to the end of the compressed stream, so that its CRC is checked
     except ArchiveError: raise
     except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as e:
         raise _bad(archive, f"the compressed stream is corrupt or truncated ({type(e).__name__}: {e})") from e
