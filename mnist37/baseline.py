@@ -17,11 +17,11 @@ def mean_digits(data:tuple # the four tensors of `load_mnist_sample()`
 
 # %% ../nbs/01_baseline.ipynb #56020fc4
 def mnist_distance(a, b):
-    "Mean absolute difference (L1) over the last two axes: the book's distance."
+    "Mean absolute difference over the last two axes (the book's L1 distance: the L1 norm / n)."
     return (a - b).abs().mean((-1, -2))
 
 def rmse_distance(a, b):
-    "Root mean squared difference (L2) over the last two axes (the book's `F.mse_loss(a, b).sqrt()`)."
+    "Root mean squared difference over the last two axes (the book's L2 distance, `F.mse_loss(a, b).sqrt()`: the L2 norm / √n)."
     return ((a - b)**2).mean((-1, -2)).sqrt()
 
 # %% ../nbs/01_baseline.ipynb #1e52d30c
