@@ -93,10 +93,11 @@ def _copy(a):
     if isinstance(a, (nn.Module, list, tuple, dict)): return copy.deepcopy(a)
     return a
 
-def _run(fn, *args, what:str='your code', copy_args:bool=True, limit:float=_LIMIT_S):
+def _run(fn, *args, what:str='your code', copy_args:bool=True, limit:float=None):
     ("Call `fn(*args)` in the sandbox, on private copies of `args`: a stub (NotImplementedError, or a None result) is "
      "`NotDone`; a call past `limit` seconds, or any error, is `Wrong`, in one line.")
     if copy_args: args = tuple(_copy(a) for a in args)
+    limit = _LIMIT_S if limit is None else limit
     try:
         with _sandbox(limit): res = fn(*args)
     except _Timeout:
@@ -449,6 +450,15 @@ def check_fit_quadratic(fn):
     if not _close(got, want, 1e-4):
         raise Wrong(f"your losses are {[round(v, 1) for v in got[:4]]}...; the chapter's are "
                     f"{[round(v, 1) for v in want[:4]]}...")
+    want_p2, want2 = _roller_fit(time, speed, p0, 2e-5, 4)
+    params2 = p0.clone().requires_grad_()
+    got2 = _call(fn, time.clone(), speed.clone(), params2, 2e-5, 4, copy_args=False,
+                 what='my_fit_quadratic(time, speed, params, 2e-5, 4)')
+    got2 = [_number(v, f'loss {i}') for i, v in enumerate(got2)] if hasattr(got2, '__len__') else got2
+    if not (isinstance(got2, list) and _close(got2, want2, 1e-4) and _close(params2.detach(), want_p2, 1e-4)):
+        raise Wrong("right with lr=1e-5 and 10 steps, but with lr=2e-5 and 4 steps your losses are "
+                    f"{[round(v, 1) for v in got2] if isinstance(got2, list) else got2}, the chapter's loop gives "
+                    f"{[round(v, 1) for v in want2]}: are the lr and steps given the ones used?")
     return f"the loss falls from {_f(got[0])} to {_f(got[-1])}, step for step as in the chapter."
 
 # %% ../nbs/94_exercises.ipynb #095168b9
@@ -588,6 +598,11 @@ def check_sgd_step(fn):
     if not _close(gb.reshape(-1), want_b):
         raise Wrong(f"w is right, but your gradient of b is {_f(((b - gb.reshape(-1))/0.1)[0])}; "
                     f"autograd's is {_f(bg.grad[0])}")
+    w5, b5 = w - 0.5*wg.grad, b - 0.5*bg.grad
+    got5 = _call_no_autograd(fn, xb, yb, w, b, 0.5, what='my_sgd_step(xb, yb, w, b, 0.5)')
+    if not (_close(_tensor(got5[0], 'the new w', (3, 1)), w5) and _close(_tensor(got5[1], 'the new b').reshape(-1), b5)):
+        raise Wrong("right with lr=0.1, but with lr=0.5 your step is not 5 times as long: is the lr given the one "
+                    "used?")
     return ("your gradients equal autograd's (max difference "
             f"{(dw - wg.grad).abs().max().item():.1e}); the step is right.")
 
@@ -1023,7 +1038,7 @@ def _lsq_problem(seed:int=16, n:int=40):
     X = torch.randn(n, 3, generator=g, dtype=torch.float64)
     return (X,
             X@torch.tensor([1., -2., 0.5], dtype=torch.float64) + 0.1*torch.randn(n, generator=g, dtype=torch.float64),
-            torch.zeros(3, dtype=torch.float64))
+            torch.tensor([0.3, -0.2, 0.1], dtype=torch.float64))
 
 @exercise('06_minibatch', (r'def grad_of', r'^### Why minibatches work'), 'a minibatch gradient',
     """For linear regression with the loss ½·mean((X@w - y)²), write `my_minibatch_grad(X, y, w, idx)`:
