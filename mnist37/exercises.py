@@ -112,14 +112,19 @@ def _run(fn, *args, what:str='your code', copy_args:bool=True, limit:float=None)
                     f"{str(e).splitlines()[0] if str(e) else ''}".rstrip(': ')) from None
     return res
 
+def _short(v, n:int=60) -> str:
+    "`repr(v)` on one line, cut to `n` characters."
+    r = ' '.join(repr(v).split())
+    return r if len(r) <= n else r[:n - 3] + '...'
+
 def _call(fn, *args, what:str='your function', copy_args:bool=True):
     ("Call the student's `fn` with `_run`: `None` is `NotDone`, something not callable is `Wrong`, and so is a "
      "None result.")
     if fn is None: raise NotDone(f"{what} is still None")
     if isinstance(fn, str):
-        raise Wrong(f"{what}: you gave the string {fn!r:.40}; give the function itself, without quotes")
+        raise Wrong(f"{what}: you gave the string {_short(fn, 40)}; give the function itself, without quotes")
     if not callable(fn):
-        raise Wrong(f"{what} should be a function (or class), but it is a {type(fn).__name__}: {fn!r:.60}")
+        raise Wrong(f"{what} should be a function (or class), but it is a {type(fn).__name__}: {_short(fn)}")
     res = _run(fn, *args, what=what, copy_args=copy_args)
     if res is None: raise NotDone(f"{what} returned None")
     return res
@@ -147,7 +152,7 @@ def _tensor(v, what:str, shape=None, numpy_ok:bool=False) -> torch.Tensor:
     "`v` as a float64 tensor, checked against `shape`; else `Wrong`, naming what was returned."
     if numpy_ok and type(v).__module__ == 'numpy' and hasattr(v, 'shape'): v = torch.as_tensor(v)
     if not isinstance(v, torch.Tensor):
-        raise Wrong(f"{what} should be a tensor, but it is a {type(v).__name__} ({v!r:.60}): keep the "
+        raise Wrong(f"{what} should be a tensor, but it is a {type(v).__name__} ({_short(v)}): keep the "
                     "computation in torch")
     if shape is not None and tuple(v.shape) != tuple(shape):
         raise Wrong(f"{what} has shape {tuple(v.shape)}; expected {tuple(shape)}")
@@ -156,14 +161,14 @@ def _tensor(v, what:str, shape=None, numpy_ok:bool=False) -> torch.Tensor:
 def _number(v, what:str) -> float:
     "A Python float from a number the student returned (a float, an int, a one-element tensor or numpy number); a string or a list is `Wrong`."
     if isinstance(v, (str, bytes)):
-        raise Wrong(f"{what} is the string {v!r:.40}; return the number itself, not text")
+        raise Wrong(f"{what} is the string {_short(v, 40)}; return the number itself, not text")
     if isinstance(v, bool): raise Wrong(f"{what} is {v}, a truth value; return a number")
     if isinstance(v, torch.Tensor) or type(v).__module__ == 'numpy':
         if math.prod(getattr(v, 'shape', ())) != 1:
             raise Wrong(f"{what} has shape {tuple(v.shape)}; return one number")
         return float(v.item() if hasattr(v, 'item') else v)
     if isinstance(v, (int, float)): return float(v)
-    raise Wrong(f"{what} should be one number, not a {type(v).__name__} ({v!r:.60})")
+    raise Wrong(f"{what} should be one number, not a {type(v).__name__} ({_short(v)})")
 
 def _close(a, b, tol:float=1e-5) -> bool:
     "Whether tensors (or numbers) `a` and `b` agree within `tol` (relative to their size)."
@@ -290,7 +295,7 @@ def check_ranks(ans):
         a = ans.get(q)
         if a is None: continue
         try: a = tuple(a)
-        except TypeError: wrong.append(f"{q}: {a!r} is not a tuple of lengths"); continue
+        except TypeError: wrong.append(f"{q}: {_short(a)} is not a tuple of lengths"); continue
         if a != tuple(eval(q).shape): wrong.append(f"{q}: you said {a} ({hints[q]})")
     if wrong: raise Wrong(f"{len(wrong)} of {len(_SHAPE_QS)} shapes are wrong. " + '; '.join(wrong))
     if todo: raise NotDone(f"{len(_SHAPE_QS) - len(todo)} shapes are right; still None: {', '.join(todo)}")
