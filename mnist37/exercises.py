@@ -524,8 +524,8 @@ def check_mnist_loss(fn):
     book = "on the book's trgts = [1, 0, 1], prds = [0.9, 0.4, 0.2]"
     right = f"with the sigmoid it is {v['right']:.4f} (the chapter's 0.4333 is the loss before the sigmoid)"
     if _close(g, v['no sigmoid']):
-        raise Wrong(f"{book} your loss gives {g:.4f}, the loss before the sigmoid; {right}. Without it a "
-                    "prediction of 3 for a 3 would give a loss of -2")
+        raise Wrong(f"{book} your loss gives {g:.4f}, the chapter's loss before the sigmoid; with the sigmoid it is "
+                    f"{v['right']:.4f}. Without it a prediction of 3 for a 3 would give a loss of -2")
     if _close(g, v['swapped']) or _close(g, v['swapped, no sigmoid']):
         raise Wrong(f"{book} your loss gives {g:.4f}; {right}. Which way round are the two cases? A prediction "
                     "near 1 for a target of 1 should give a small loss")
