@@ -154,3 +154,18 @@ def test_strings_and_numpy_where_a_number_is_asked():
     assert E.run_check('max_lr', lambda H: np.float32(2/np.linalg.eigvalsh(H.numpy()).max())).ok
     assert E.run_check('max_param_diff', lambda ps, qs: np.array([sol.max_param_diff(ps, qs)])).ok
     assert not E.run_check('max_param_diff', lambda ps, qs: np.array([2.0, 1.0])).ok
+
+@pytest.mark.parametrize('name', list(E.EXERCISES))
+def test_the_chapters_stub_and_check_cells(name, capsys):
+    "Each chapter's own stub cell and check cell, run as the chapter has them (no data needed): 'not done yet'."
+    import re
+    from mnist37.learner import Callback
+    ex = E.EXERCISES[name]
+    cells = [''.join(c['source']) for c in json.loads((root/'nbs'/f'{ex.nb}.ipynb').read_text())['cells']
+             if c['cell_type'] == 'code']
+    stub = [s for s in cells if re.search(rf'^(def|class) {ex.answer}\b|^{ex.answer} =', s, re.M)]
+    check = [s for s in cells if f'check_{name}(' in s]
+    assert len(stub) == 1 and len(check) == 1, (ex.nb, name, len(stub), len(check))
+    ns = {'torch': torch, 'nn': nn, 'Callback': Callback, **{k: getattr(E, k) for k in E.__all__}}
+    exec(stub[0], ns); exec(check[0], ns)
+    assert capsys.readouterr().out.startswith('⏳ Not done yet')
