@@ -175,6 +175,13 @@ def _close(a, b, tol:float=1e-5) -> bool:
     a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
     return a.shape == b.shape and bool(torch.isfinite(a).all()) and bool(((a - b).abs() <= tol*(1 + b.abs())).all())
 
+def _judge(got, want, slips, otherwise:str, tol:float=1e-5):
+    ("The table-driven verdict: `Wrong` with the message of the first known slip `(value, message)` that `got` "
+     "equals, else `Wrong(otherwise)` unless `got` is `want` (all within `tol`).")
+    for value, msg in slips:
+        if _close(got, value, tol): raise Wrong(msg)
+    if not _close(got, want, tol): raise Wrong(otherwise)
+
 def _f(x) -> str:
     "A number (or a one-element tensor) with 4 significant decimals."
     return f"{float(x):.4g}"
@@ -368,14 +375,12 @@ def check_l1_distance(fn):
         raise Wrong(f"for 5 images against one you return one number ({_f(got)}), an average over every axis; "
                     "average over the two axes of an image only, one distance per image")
     got = _tensor(got, 'my_l1_distance(stack, img)', (5,))
-    if _close(got, (stack - img).mean((-1, -2))):
-        raise Wrong(f"your first distance is {_f(got[0])}, the mean absolute difference is {_f(want[0])}: "
-                    "positive and negative differences cancel unless you take their size first")
-    if _close(got, ((stack - img)**2).mean((-1, -2)).sqrt()):
-        raise Wrong("that is the RMSE (L2), the other distance of the chapter; this one is the "
-                    "mean absolute difference")
-    if not _close(got, want):
-        raise Wrong(f"your distances are {[round(v, 4) for v in got.tolist()]}; the first should be {_f(want[0])}")
+    _judge(got, want, [((stack - img).mean((-1, -2)), f"your first distance is {_f(got[0])}, the mean absolute "
+                        f"difference is {_f(want[0])}: positive and negative differences cancel unless you take "
+                        "their size first"),
+                       (((stack - img)**2).mean((-1, -2)).sqrt(), "that is the RMSE (L2), the other distance of the "
+                        "chapter; this one is the mean absolute difference")],
+           f"your distances are {[round(v, 4) for v in got.tolist()]}; the first should be {_f(want[0])}")
     one = _tensor(_call(fn, stack[0], img, what='my_l1_distance(img, img)'), 'my_l1_distance(one image, one image)')
     if one.numel() != 1 or not _close(one.reshape(()), want[0]):
         raise Wrong(f"for two single images you return {one.tolist()}; expected one number, {_f(want[0])}")
@@ -396,12 +401,10 @@ def check_rmse(fn):
     if isinstance(got, torch.Tensor) and got.numel() != 1:
         raise Wrong(f"you return shape {tuple(got.shape)}; the RMSE of two images is one number")
     got = _number(got, 'my_rmse(a, b)')
-    if _close(got, l2):
-        raise Wrong(f"you return {_f(got)}, the L2 norm: it sums the squares instead of averaging them, so it is "
-                    f"√784 = 28 times the RMSE ({_f(want)})")
-    if _close(got, mse):
-        raise Wrong(f"you return {_f(got)}, the mean squared error: take its square root")
-    if not _close(got, want): raise Wrong(f"you return {_f(got)}; the RMSE of these images is {_f(want)}")
+    _judge(got, want, [(l2, f"you return {_f(got)}, the L2 norm: it sums the squares instead of averaging them, so "
+                            f"it is √784 = 28 times the RMSE ({_f(want)})"),
+                       (mse, f"you return {_f(got)}, the mean squared error: one step is missing")],
+           f"you return {_f(got)}; the RMSE of these images is {_f(want)}")
     return f"RMSE {_f(got)}; the L2 norm is 28 times that, {_f(l2)} (the factor 1/√n)."
 
 # %% ../nbs/94_exercises.ipynb #c71feb52
@@ -926,16 +929,13 @@ def check_cross_entropy(fn):
     if got.numel() == 6: raise Wrong("you return one loss per image (6 numbers); the loss of the batch is one number, their mean")
     if got.numel() != 1: raise Wrong(f"you return shape {tuple(got.shape)}; the loss is one number")
     g = got.reshape(()).item()
-    if _close(g, -want):
-        raise Wrong(f"you return {g:.4f}, and torch {want:.4f}: the minus sign (a log-probability is "
-                    "negative, the loss positive)")
-    if _close(g, -torch.softmax(x, 1)[range(6), t].mean()):
-        raise Wrong(f"you return {g:.4f}: the mean of minus the probabilities; take their log first "
-                    f"(torch gives {want:.4f})")
-    if _close(g, -x[range(6), t].mean()):
-        raise Wrong(f"you return {g:.4f}: minus the raw logits at the targets; apply log_softmax first "
-                    f"(torch gives {want:.4f})")
-    if not _close(g, want, 1e-5): raise Wrong(f"you return {g:.4f}; F.cross_entropy gives {want:.4f}")
+    _judge(g, want, [(-want, f"you return {g:.4f}, and torch {want:.4f}: the sign (a log-probability is negative, "
+                             "the loss positive)"),
+                     (-torch.softmax(x, 1)[range(6), t].mean(), f"you return {g:.4f}: the mean of minus the "
+                      f"probabilities, not of their logarithms (torch gives {want:.4f})"),
+                     (-x[range(6), t].mean(), f"you return {g:.4f}: minus the raw logits at the targets, not the "
+                      f"log-probabilities (torch gives {want:.4f})")],
+           f"you return {g:.4f}; F.cross_entropy gives {want:.4f}")
     return f"{g:.4f}, equal to F.cross_entropy (difference {abs(g - want.item()):.1e})."
 
 # %% ../nbs/94_exercises.ipynb #a4f93214
@@ -1059,17 +1059,13 @@ def check_minibatch_grad(fn):
     want = X[idx].T@r/len(idx)
     got = _tensor(_call_no_autograd(fn, X, y, w, idx, what='my_minibatch_grad(X, y, w, idx)'),
                   'my_minibatch_grad(X, y, w, idx)', (3,))
-    if _close(got, X[idx].T@r):
-        raise Wrong(f"your gradient is {len(idx)} times too large: the loss is a mean over the "
-                    "minibatch, not a sum")
-    if _close(got, 2*want):
-        raise Wrong("your gradient is twice the right one: the ½ in the loss cancels the 2 of the square")
-    if _close(got, X.T@(X@w - y)/len(X)):
-        raise Wrong("that is the gradient on all the examples, not on the examples idx")
-    if _close(got, -want): raise Wrong("your gradient has the wrong sign: it points downhill; a gradient points uphill")
-    if not _close(got, want, 1e-5):
-        raise Wrong(f"your gradient is {[round(v, 4) for v in got.tolist()]}; the formula gives "
-                    f"{[round(v, 4) for v in want.tolist()]}")
+    _judge(got, want, [(X[idx].T@r, f"your gradient is {len(idx)} times too large: the loss is a mean over the "
+                                    "minibatch, not a sum"),
+                       (2*want, "your gradient is twice the right one: the ½ in the loss cancels the 2 of the square"),
+                       (X.T@(X@w - y)/len(X), "that is the gradient on all the examples, not on the examples idx"),
+                       (-want, "your gradient has the wrong sign: it points downhill; a gradient points uphill")],
+           f"your gradient is {[round(v, 4) for v in got.tolist()]}; the formula gives "
+           f"{[round(v, 4) for v in want.tolist()]}")
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
     mean = sum(_tensor(_call(fn, X, y, w, b, what='my_minibatch_grad'),
                        'my_minibatch_grad') for b in perm.split(10))/4
