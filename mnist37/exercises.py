@@ -481,20 +481,20 @@ def check_init_params(fn):
     w = _call(fn, (28*28, 1), what='my_init_params((784, 1))')
     _tensor(w, 'my_init_params((784, 1))', (784, 1))
     if not w.requires_grad:
-        raise Wrong("the parameters do not require gradients: torch will not compute any (`.requires_grad_()`)")
+        raise Wrong("the parameters do not require gradients: torch will not compute any for them")
     if not (w.is_leaf):
         raise Wrong("the parameters are not a leaf tensor (they came out of a computation on a tensor that requires "
-                    "grad): call `.requires_grad_()` last, after scaling")
+                    "grad), so torch keeps no gradient in them: in which order did you scale and ask for gradients?")
     big = _tensor(_call(fn, (20000,), 0.5, what='my_init_params((20000,), std=0.5)'),
                   'my_init_params((20000,), std=0.5)', (20000,))
     s, m = big.std().item(), big.mean().item()
     if s == 0:
         raise Wrong("all your parameters are equal: every weight would get the same gradient; draw them at "
-                    "random (`torch.randn`)")
+                    "random")
     if abs(m - 0.5) < 0.05 and s < 0.35:
-        raise Wrong(f"your numbers have mean {m:.3f} and std {s:.3f}: `torch.rand` is uniform on [0, 1); use the "
-                    "normal `torch.randn`")
-    if abs(s - 1) < 0.05: raise Wrong(f"with std=0.5 your numbers have std {s:.3f}: multiply by std")
+        raise Wrong(f"your numbers have mean {m:.3f} and std {s:.3f}: numbers uniform on [0, 1) look "
+                    "like that; the exercise asks for a normal distribution")
+    if abs(s - 1) < 0.05: raise Wrong(f"with std=0.5 your numbers have std {s:.3f}: std is not used")
     if abs(s - 0.5) > 0.02 or abs(m) > 0.02:
         raise Wrong(f"with std=0.5 your 20,000 numbers have mean {m:.3f} and std {s:.3f}; expected about 0 and 0.5")
     return f"shape (784, 1) with gradients tracked; with std=0.5, 20,000 draws have mean {m:.3f} and std {s:.3f}."
@@ -534,8 +534,8 @@ def check_mnist_loss(fn):
                     "near 1 for a target of 1 should give a small loss")
     if not _close(g, v['right']): raise Wrong(f"{book} your loss gives {g:.4f}; {right}")
     if not got.requires_grad:
-        raise Wrong(f"the value is right ({g:.4f}), but the result carries no gradient (`.item()`, numpy or a float?): "
-                    "`backward()` needs a tensor")
+        raise Wrong(f"the value is right ({g:.4f}), but the result carries no gradient (a float, numpy, or a "
+                    "detached tensor?): training needs a loss that does")
     p = torch.randn(6, 1, generator=torch.Generator().manual_seed(5)); t = torch.tensor([[1], [0], [1], [1], [0], [0]])
     g2 = _tensor(_call(fn, p, t, what='my_mnist_loss on a (6, 1) batch'), 'my_mnist_loss on a (6, 1) batch')
     if g2.numel() != 1 or not _close(g2.reshape(()), _loss_variants(p, t)['right']):
