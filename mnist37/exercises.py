@@ -4,7 +4,7 @@
 
 # %% ../nbs/94_exercises.ipynb #0c3f3d02
 from __future__ import annotations
-import math
+import contextlib, copy, io, math, random, signal, sys, threading
 from typing import Callable, NamedTuple
 
 import torch
@@ -24,6 +24,7 @@ class Verdict(NamedTuple):
     name: str
     status: str
     message: str
+    output: str = ''   # what the student's code printed, bounded
     @property
     def ok(self) -> bool: return self.status == 'right'
     def __str__(self): return self.message
@@ -35,38 +36,156 @@ class Wrong(Exception): "The student's answer is wrong; the message says how."
 _MARKS = {'right': '✅ Right', 'todo': '⏳ Not done yet', 'wrong': '❌ Not yet right'}
 
 # %% ../nbs/94_exercises.ipynb #6aff2677
-def _call(fn, *args, what:str='your function'):
-    ("Call the student's `fn`: a stub (NotImplementedError, or a None result) is `NotDone`; any other error is "
-     "`Wrong`, in one line.")
-    if fn is None: raise NotDone(f"{what} is still None")
-    if not callable(fn):
-        raise Wrong(f"{what} should be a function (or class), but it is a {type(fn).__name__}: {fn!r:.60}")
-    try: res = fn(*args)
+_LIMIT_S = 10.0     # the longest a single call of the student's code may run
+_OUT_MAX = 2000     # characters of the student's printed output that a verdict keeps
+
+class _Timeout(BaseException): "Raised in the student's code by the check's timer (a BaseException, so `except Exception` in the answer does not swallow it)."
+
+class _Bounded(io.TextIOBase):
+    "A write-only text stream that keeps the first `_OUT_MAX` characters and counts the rest."
+    def __init__(self): self.parts, self.n = [], 0
+    def writable(self): return True
+    def write(self, s):
+        s = str(s)
+        if self.n < _OUT_MAX: self.parts.append(s[:_OUT_MAX - self.n])
+        self.n += len(s); return len(s)
+    def text(self) -> str:
+        t = ''.join(self.parts)
+        return t + (f"\n[... {self.n - _OUT_MAX:,} more characters not shown]" if self.n > _OUT_MAX else '')
+
+_PRINTED = []   # the bounded output of every call of the current check
+
+def _global_state() -> tuple:
+    "torch's global settings that an answer may change: grad mode, default dtype, threads, and every RNG."
+    np = sys.modules.get('numpy')
+    return (torch.is_grad_enabled(), torch.get_default_dtype(), torch.get_num_threads(), torch.get_rng_state(),
+            random.getstate(), np.random.get_state() if np is not None else None)
+
+def _restore(s:tuple):
+    "Put back the settings `_global_state` saved."
+    grad, dtype, threads, rng, pyrng, nprng = s
+    torch.set_grad_enabled(grad); torch.set_default_dtype(dtype)
+    if torch.get_num_threads() != threads: torch.set_num_threads(threads)
+    torch.set_rng_state(rng); random.setstate(pyrng)
+    if nprng is not None: sys.modules['numpy'].random.set_state(nprng)
+
+@contextlib.contextmanager
+def _sandbox(limit:float=None):
+    ("Run a block of the student's code with autograd on, its output kept (bounded), at most `limit` seconds where a "
+     "timer can be set (POSIX, main thread); afterwards every global torch setting it changed is put back.")
+    saved, out = _global_state(), _Bounded()
+    timed = (limit is not None and hasattr(signal, 'setitimer')
+             and threading.current_thread() is threading.main_thread())
+    def ring(*_): raise _Timeout()
+    if timed: old = signal.signal(signal.SIGALRM, ring); signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        with torch.enable_grad(), contextlib.redirect_stdout(out), contextlib.redirect_stderr(out): yield
+    finally:
+        if timed: signal.setitimer(signal.ITIMER_REAL, 0); signal.signal(signal.SIGALRM, old)
+        _restore(saved)
+        if out.n: _PRINTED.append(out.text())
+
+def _copy(a):
+    "A private copy of an argument: the student's code may change it in place without touching the check's."
+    if isinstance(a, torch.Tensor):
+        c = a.detach().clone()
+        return c.requires_grad_() if a.requires_grad and a.is_leaf else c
+    if isinstance(a, (nn.Module, list, tuple, dict)): return copy.deepcopy(a)
+    return a
+
+def _run(fn, *args, what:str='your code', copy_args:bool=True, limit:float=None):
+    ("Call `fn(*args)` in the sandbox, on private copies of `args`: a stub (NotImplementedError, or a None result) is "
+     "`NotDone`; a call past `limit` seconds, or any error, is `Wrong`, in one line.")
+    if copy_args: args = tuple(_copy(a) for a in args)
+    limit = _LIMIT_S if limit is None else limit
+    try:
+        with _sandbox(limit): res = fn(*args)
+    except _Timeout:
+        raise Wrong(f"the check stopped {what} after {limit:g} s (it should take well under a second): is there a "
+                    "loop that never ends?") from None
     except NotImplementedError: raise NotDone(f"{what} still raises NotImplementedError") from None
     except (NotDone, Wrong): raise
     except Exception as e:
+        if isinstance(e.__cause__ or e.__context__, NotImplementedError):
+            raise NotDone(f"{what} still raises NotImplementedError") from None
         raise Wrong(f"{what} raised {type(e).__name__}: "
                     f"{str(e).splitlines()[0] if str(e) else ''}".rstrip(': ')) from None
+    return res
+
+def _short(v, n:int=60) -> str:
+    "`repr(v)` on one line, cut to `n` characters."
+    r = ' '.join(repr(v).split())
+    return r if len(r) <= n else r[:n - 3] + '...'
+
+def _call(fn, *args, what:str='your function', copy_args:bool=True):
+    ("Call the student's `fn` with `_run`: `None` is `NotDone`, something not callable is `Wrong`, and so is a "
+     "None result.")
+    if fn is None: raise NotDone(f"{what} is still None")
+    if isinstance(fn, str):
+        raise Wrong(f"{what}: you gave the string {_short(fn, 40)}; give the function itself, without quotes")
+    if not callable(fn):
+        raise Wrong(f"{what} should be a function (or class), but it is a {type(fn).__name__}: {_short(fn)}")
+    res = _run(fn, *args, what=what, copy_args=copy_args)
     if res is None: raise NotDone(f"{what} returned None")
     return res
 
-def _tensor(v, what:str, shape=None) -> torch.Tensor:
-    "`v` as a float tensor, checked against `shape`; else `Wrong`, naming what was returned."
+class _AutogradSpy(torch.overrides.TorchFunctionMode):
+    "Notes every use of autograd (requires_grad, backward, torch.autograd.grad) in the code it surrounds."
+    def __init__(self): super().__init__(); self.used = []
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, '__name__', '')
+        if name in ('backward', 'requires_grad_', 'grad') or func is torch.Tensor.requires_grad.__set__:
+            self.used.append(name.strip('_') or 'requires_grad')
+        return func(*args, **(kwargs or {}))
+
+def _call_no_autograd(fn, *args, what:str):
+    "`_call`, refusing an answer that uses autograd (where the statement says 'without autograd')."
+    spy = _AutogradSpy()
+    with spy: res = _call(fn, *args, what=what)
+    if spy.used or any(isinstance(r, torch.Tensor) and r.grad_fn is not None
+                       for r in (res if isinstance(res, (tuple, list)) else (res,))):
+        raise Wrong(f"{what} uses autograd ({', '.join(sorted(set(spy.used))) or 'its result has a grad_fn'}); "
+                    "the exercise asks for the gradient by hand, from the chain rule")
+    return res
+
+def _tensor(v, what:str, shape=None, numpy_ok:bool=False) -> torch.Tensor:
+    "`v` as a float64 tensor, checked against `shape`; else `Wrong`, naming what was returned."
+    if numpy_ok and type(v).__module__ == 'numpy' and hasattr(v, 'shape'): v = torch.as_tensor(v)
     if not isinstance(v, torch.Tensor):
-        raise Wrong(f"{what} should be a tensor, but it is a {type(v).__name__} ({v!r:.60}): keep the "
+        raise Wrong(f"{what} should be a tensor, but it is a {type(v).__name__} ({_short(v)}): keep the "
                     "computation in torch")
     if shape is not None and tuple(v.shape) != tuple(shape):
         raise Wrong(f"{what} has shape {tuple(v.shape)}; expected {tuple(shape)}")
-    return v.detach().float()
+    return v.detach().double()
+
+def _number(v, what:str) -> float:
+    "A Python float from a number the student returned (a float, an int, a one-element tensor or numpy number); a string or a list is `Wrong`."
+    if isinstance(v, (str, bytes)):
+        raise Wrong(f"{what} is the string {_short(v, 40)}; return the number itself, not text")
+    if isinstance(v, bool): raise Wrong(f"{what} is {v}, a truth value; return a number")
+    if isinstance(v, torch.Tensor) or type(v).__module__ == 'numpy':
+        if math.prod(getattr(v, 'shape', ())) != 1:
+            raise Wrong(f"{what} has shape {tuple(v.shape)}; return one number")
+        return float(v.item() if hasattr(v, 'item') else v)
+    if isinstance(v, (int, float)): return float(v)
+    raise Wrong(f"{what} should be one number, not a {type(v).__name__} ({_short(v)})")
 
 def _close(a, b, tol:float=1e-5) -> bool:
     "Whether tensors (or numbers) `a` and `b` agree within `tol` (relative to their size)."
     a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
     return a.shape == b.shape and bool(torch.isfinite(a).all()) and bool(((a - b).abs() <= tol*(1 + b.abs())).all())
 
+def _judge(got, want, slips, otherwise:str, tol:float=1e-5):
+    ("The table-driven verdict: `Wrong` with the message of the first known slip `(value, message)` that `got` "
+     "equals, else `Wrong(otherwise)` unless `got` is `want` (all within `tol`).")
+    for value, msg in slips:
+        if _close(got, value, tol): raise Wrong(msg)
+    if not _close(got, want, tol): raise Wrong(otherwise)
+
 def _f(x) -> str:
     "A number (or a one-element tensor) with 4 significant decimals."
     return f"{float(x):.4g}"
+
 
 # %% ../nbs/94_exercises.ipynb #4924ad59
 class Exercise(NamedTuple):
@@ -87,7 +206,13 @@ EXERCISES = {}   # name -> Exercise, in course order
 
 def run_check(name:str, answer) -> Verdict:
     "Check `answer` against exercise `name` without printing; return the `Verdict`."
-    ex = EXERCISES[name]
+    v = _verdict(name, answer)
+    return v._replace(output='\n'.join(_PRINTED)) if _PRINTED else v
+
+def _verdict(name:str, answer) -> Verdict:
+    "The verdict on `answer`; whatever global torch state the answer changed is put back, even on an error."
+    ex, saved = EXERCISES[name], _global_state()
+    _PRINTED.clear()
     try:
         # a check draws its own numbers: the notebook's random state is left as it was
         with torch.random.fork_rng(devices=[]):
@@ -100,6 +225,7 @@ def run_check(name:str, answer) -> Verdict:
         return Verdict(name, 'wrong',
                        f"{_MARKS['wrong']} ({ex.title}): the check could not use your answer ({type(e).__name__}: "
                        f"{str(e).splitlines()[0] if str(e) else ''}); compare its type and shape with the exercise's")
+    finally: _restore(saved)
 
 def exercise(nb:str, anchors, title:str, statement:str, stub:str, answer:str):
     ("Register the decorated check (`answer -> message`) as exercise `check_<name>`; return the student's "
@@ -109,7 +235,9 @@ def exercise(nb:str, anchors, title:str, statement:str, stub:str, answer:str):
         name = f.__name__.removeprefix('check_')
         EXERCISES[name] = Exercise(name, nb, anchors, title, statement.strip(), stub.strip(), answer, f)
         def check(answer) -> Verdict:
-            v = run_check(name, answer); print(v.message); return v
+            v = run_check(name, answer); print(v.message)
+            if v.output: print(f"Your code printed (kept apart by the check):\n{v.output}")
+            return v
         check.__name__ = check.__qualname__ = f'check_{name}'
         check.__doc__ = (f"Check your answer to the exercise \"{title}\" ({nb}); print what is right or "
                          "wrong, with numbers.")
@@ -130,14 +258,14 @@ def _images(n:int=5, seed:int=0) -> list:
     return None  # your code here""", 'my_stack')
 def check_stack(fn):
     imgs = _images()
+    want = torch.stack(imgs).float()/255
     got = _call(fn, imgs, what='my_stack(imgs)')
     if isinstance(got, torch.Tensor) and tuple(got.shape) == (140, 28):
-        raise Wrong("for 5 images of 28x28 you return shape (140, 28): `torch.cat` joins along an existing axis; "
-                    "`torch.stack` makes a new one")
+        raise Wrong("for 5 images of 28x28 you return shape (140, 28): the images are joined end to end along "
+                    "their rows; each should get its own index on a new first axis")
     got = _tensor(got, 'my_stack(imgs)', (5, 28, 28))
-    want = torch.stack(imgs).float()/255
     if got.max() > 1:
-        raise Wrong(f"your pixels go up to {_f(got.max())}; they should end between 0 and 1: divide by 255")
+        raise Wrong(f"your pixels go up to {_f(got.max())}; they should end between 0 and 1 (a uint8 pixel is at most 255)")
     if not _close(got, want):
         i = int(((got - want).abs().flatten(1).amax(1)).argmax())
         raise Wrong(f"image {i} differs from imgs[{i}]/255 by up to {_f((got[i] - want[i]).abs().max())}")
@@ -174,7 +302,7 @@ def check_ranks(ans):
         a = ans.get(q)
         if a is None: continue
         try: a = tuple(a)
-        except TypeError: wrong.append(f"{q}: {a!r} is not a tuple of lengths"); continue
+        except TypeError: wrong.append(f"{q}: {_short(a)} is not a tuple of lengths"); continue
         if a != tuple(eval(q).shape): wrong.append(f"{q}: you said {a} ({hints[q]})")
     if wrong: raise Wrong(f"{len(wrong)} of {len(_SHAPE_QS)} shapes are wrong. " + '; '.join(wrong))
     if todo: raise NotDone(f"{len(_SHAPE_QS) - len(todo)} shapes are right; still None: {', '.join(todo)}")
@@ -191,19 +319,18 @@ def check_ranks(ans):
 def check_xy(fn):
     g = torch.Generator().manual_seed(1)
     threes, sevens = torch.rand(4, 28, 28, generator=g), torch.rand(3, 28, 28, generator=g)
+    want_x, want = torch.cat([threes, sevens]).view(-1, 784), torch.tensor([1.]*4 + [0.]*3)[:, None]
     got = _call(fn, threes, sevens, what='my_xy(threes, sevens)')
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise Wrong(f"my_xy should return a pair (x, y), not a {type(got).__name__}")
     x, y = got
     x = _tensor(x, 'x', (7, 784))
     if isinstance(y, torch.Tensor) and tuple(y.shape) == (7,):
-        raise Wrong("y has shape (7,); the book's y has shape (7, 1), one column, like the model's "
-                    "output: `.unsqueeze(1)`")
+        raise Wrong("y has shape (7,); the book's y has shape (7, 1), one column, like the model's output")
     y = _tensor(y, 'y', (7, 1))
-    if not _close(x, torch.cat([threes, sevens]).view(-1, 784)):
-        raise Wrong("x does not hold the threes' pixels then the sevens', each image flattened row by row "
-                    "(`.view(-1, 28*28)`)")
-    want = torch.tensor([1.]*4 + [0.]*3)[:, None]
+    if not _close(x, want_x):
+        bad = int(next(i for i in range(7) if not _close(x[i], want_x[i])))
+        raise Wrong(f"row {bad} of x is not image {bad} (the threes, then the sevens), flattened row by row")
     if _close(y, 1 - want): raise Wrong("y is 0 for the threes and 1 for the sevens: the other way round")
     if not _close(y, want): raise Wrong(f"y is {y[:, 0].tolist()}; the first 4 images are threes, the last 3 sevens")
     return "x has shape (7, 784) and y (7, 1), 1 for each three."
@@ -217,15 +344,16 @@ its shape is `(28, 28)`.""",
     return None  # your code here""", 'my_mean_image')
 def check_mean_image(fn):
     stack = torch.rand(6, 28, 28, generator=torch.Generator().manual_seed(2))
+    want = stack.mean(0)
     got = _call(fn, stack, what='my_mean_image(stack)')
     if isinstance(got, torch.Tensor) and got.ndim == 0:
         raise Wrong(f"you return one number ({_f(got)}): the mean over every pixel of every image; average over "
-                    "the images only, axis 0")
+                    "the images only")
     if isinstance(got, torch.Tensor) and tuple(got.shape) == (6, 28):
         raise Wrong("you return shape (6, 28): that averages over axis 1, the rows of each image; average "
-                    "over axis 0, the images")
+                    "over the images")
     got = _tensor(got, 'my_mean_image(stack)', (28, 28))
-    if not _close(got, stack.mean(0)):
+    if not _close(got, want):
         raise Wrong(f"pixel (0, 0) of your mean is {_f(got[0, 0])}, the mean of the six images' pixels (0, 0) is "
                     f"{_f(stack[:, 0, 0].mean())}")
     return "a (28, 28) average over the images, pixel by pixel."
@@ -241,20 +369,18 @@ with two images, one number.""",
 def check_l1_distance(fn):
     g = torch.Generator().manual_seed(3)
     stack, img = torch.rand(5, 28, 28, generator=g), torch.rand(28, 28, generator=g)
-    got = _call(fn, stack, img, what='my_l1_distance(stack, img)')
     want = (stack - img).abs().mean((-1, -2))
+    got = _call(fn, stack, img, what='my_l1_distance(stack, img)')
     if isinstance(got, torch.Tensor) and got.ndim == 0:
-        raise Wrong(f"for 5 images against one you return one number ({_f(got)}): `.mean()` averages over all axes; "
-                    "average over the last two, `.mean((-1, -2))`")
+        raise Wrong(f"for 5 images against one you return one number ({_f(got)}), an average over every axis; "
+                    "average over the two axes of an image only, one distance per image")
     got = _tensor(got, 'my_l1_distance(stack, img)', (5,))
-    if _close(got, (stack - img).mean((-1, -2))):
-        raise Wrong(f"your first distance is {_f(got[0])}, the mean absolute difference is {_f(want[0])}: without "
-                    "`.abs()` positive and negative differences cancel")
-    if _close(got, ((stack - img)**2).mean((-1, -2)).sqrt()):
-        raise Wrong("that is the RMSE (L2), the other distance of the chapter; this one is the "
-                    "mean absolute difference")
-    if not _close(got, want):
-        raise Wrong(f"your distances are {[round(v, 4) for v in got.tolist()]}; the first should be {_f(want[0])}")
+    _judge(got, want, [((stack - img).mean((-1, -2)), f"your first distance is {_f(got[0])}, the mean absolute "
+                        f"difference is {_f(want[0])}: positive and negative differences cancel unless you take "
+                        "their size first"),
+                       (((stack - img)**2).mean((-1, -2)).sqrt(), "that is the RMSE (L2), the other distance of the "
+                        "chapter; this one is the mean absolute difference")],
+           f"your distances are {[round(v, 4) for v in got.tolist()]}; the first should be {_f(want[0])}")
     one = _tensor(_call(fn, stack[0], img, what='my_l1_distance(img, img)'), 'my_l1_distance(one image, one image)')
     if one.numel() != 1 or not _close(one.reshape(()), want[0]):
         raise Wrong(f"for two single images you return {one.tolist()}; expected one number, {_f(want[0])}")
@@ -270,16 +396,16 @@ def check_l1_distance(fn):
 def check_rmse(fn):
     g = torch.Generator().manual_seed(4)
     a, b = torch.rand(28, 28, generator=g), torch.rand(28, 28, generator=g)
-    got = _tensor(_call(fn, a, b, what='my_rmse(a, b)'), 'my_rmse(a, b)')
-    if got.numel() != 1: raise Wrong(f"you return shape {tuple(got.shape)}; the RMSE of two images is one number")
-    want = ((a - b)**2).mean().sqrt()
-    if _close(got, torch.linalg.norm(a - b)):
-        raise Wrong(f"you return {_f(got)}, the L2 norm: it sums the squares instead of averaging them, so it is "
-                    f"√784 = 28 times the RMSE ({_f(want)})")
-    if _close(got, ((a - b)**2).mean()):
-        raise Wrong(f"you return {_f(got)}, the mean squared error: take its square root")
-    if not _close(got.reshape(()), want): raise Wrong(f"you return {_f(got)}; the RMSE of these images is {_f(want)}")
-    return f"RMSE {_f(got)}; the L2 norm is 28 times that, {_f(torch.linalg.norm(a - b))} (the factor 1/√n)."
+    want, l2, mse = ((a - b)**2).mean().sqrt(), torch.linalg.norm(a - b), ((a - b)**2).mean()
+    got = _call(fn, a, b, what='my_rmse(a, b)')
+    if isinstance(got, torch.Tensor) and got.numel() != 1:
+        raise Wrong(f"you return shape {tuple(got.shape)}; the RMSE of two images is one number")
+    got = _number(got, 'my_rmse(a, b)')
+    _judge(got, want, [(l2, f"you return {_f(got)}, the L2 norm: it sums the squares instead of averaging them, so "
+                            f"it is √784 = 28 times the RMSE ({_f(want)})"),
+                       (mse, f"you return {_f(got)}, the mean squared error: one step is missing")],
+           f"you return {_f(got)}; the RMSE of these images is {_f(want)}")
+    return f"RMSE {_f(got)}; the L2 norm is 28 times that, {_f(l2)} (the factor 1/√n)."
 
 # %% ../nbs/94_exercises.ipynb #c71feb52
 def _roller(seed:int=42):
@@ -311,26 +437,36 @@ def check_fit_quadratic(fn):
     time, speed, p0 = _roller()
     want_p, want = _roller_fit(time, speed, p0, 1e-5, 10)
     params = p0.clone().requires_grad_()
-    got = _call(fn, time, speed, params, 1e-5, 10, what='my_fit_quadratic(time, speed, params, 1e-5, 10)')
-    try: got = [float(v) for v in got]
-    except (TypeError, ValueError):
-        raise Wrong(f"it should return the list of the 10 losses (floats), not a {type(got).__name__}") from None
+    got = _call(fn, time.clone(), speed.clone(), params, 1e-5, 10, copy_args=False,
+                what='my_fit_quadratic(time, speed, params, 1e-5, 10)')
+    if isinstance(got, (str, dict)) or not hasattr(got, '__len__'):
+        raise Wrong(f"it should return the list of the 10 losses (numbers), not a {type(got).__name__}")
+    got = [_number(v, f'loss {i}') for i, v in enumerate(got)]
     if len(got) != 10: raise Wrong(f"it returned {len(got)} losses for 10 steps")
     if not _close(got[0], want[0], 1e-4):
-        raise Wrong(f"your first loss is {_f(got[0])}; the MSE of the starting parameters is {_f(want[0])}: mean of "
-                    "(prediction - speed)**2")
+        raise Wrong(f"your first loss is {_f(got[0])}; the mean squared error of the starting parameters is "
+                    f"{_f(want[0])}")
     if _close(params.detach(), p0):
-        raise Wrong("params did not change: update them in place (`params.data -= lr*params.grad.data`), "
-                    "do not rebind the name")
+        raise Wrong("the params tensor passed in did not change: change its values in place; giving the name "
+                    "a new tensor inside the function leaves the caller's tensor as it was")
     acc_p, acc = _roller_fit(time, speed, p0, 1e-5, 10, zero=False)
     if _close(got, acc, 1e-4) or _close(params.detach(), acc_p, 1e-4):
         raise Wrong(f"after 10 steps your loss is {_f(got[-1])}, the chapter's {_f(want[-1])}: the gradients were not "
-                    "zeroed, so each step added the earlier ones (`params.grad = None` after the step)")
+                    "cleared after each step, so each step added the earlier ones")
     if got[-1] > got[0]:
-        raise Wrong(f"the loss went up, from {_f(got[0])} to {_f(got[-1])}: step against the gradient (`-=`)")
+        raise Wrong(f"the loss went up, from {_f(got[0])} to {_f(got[-1])}: each step should go against the gradient")
     if not _close(got, want, 1e-4):
         raise Wrong(f"your losses are {[round(v, 1) for v in got[:4]]}...; the chapter's are "
                     f"{[round(v, 1) for v in want[:4]]}...")
+    want_p2, want2 = _roller_fit(time, speed, p0, 2e-5, 4)
+    params2 = p0.clone().requires_grad_()
+    got2 = _call(fn, time.clone(), speed.clone(), params2, 2e-5, 4, copy_args=False,
+                 what='my_fit_quadratic(time, speed, params, 2e-5, 4)')
+    got2 = [_number(v, f'loss {i}') for i, v in enumerate(got2)] if hasattr(got2, '__len__') else got2
+    if not (isinstance(got2, list) and _close(got2, want2, 1e-4) and _close(params2.detach(), want_p2, 1e-4)):
+        raise Wrong("right with lr=1e-5 and 10 steps, but with lr=2e-5 and 4 steps your losses are "
+                    f"{[round(v, 1) for v in got2] if isinstance(got2, list) else got2}, the chapter's loop gives "
+                    f"{[round(v, 1) for v in want2]}: are the lr and steps given the ones used?")
     return f"the loss falls from {_f(got[0])} to {_f(got[-1])}, step for step as in the chapter."
 
 # %% ../nbs/94_exercises.ipynb #095168b9
@@ -345,20 +481,20 @@ def check_init_params(fn):
     w = _call(fn, (28*28, 1), what='my_init_params((784, 1))')
     _tensor(w, 'my_init_params((784, 1))', (784, 1))
     if not w.requires_grad:
-        raise Wrong("the parameters do not require gradients: torch will not compute any (`.requires_grad_()`)")
+        raise Wrong("the parameters do not require gradients: torch will not compute any for them")
     if not (w.is_leaf):
         raise Wrong("the parameters are not a leaf tensor (they came out of a computation on a tensor that requires "
-                    "grad): call `.requires_grad_()` last, after scaling")
+                    "grad), so torch keeps no gradient in them: in which order did you scale and ask for gradients?")
     big = _tensor(_call(fn, (20000,), 0.5, what='my_init_params((20000,), std=0.5)'),
                   'my_init_params((20000,), std=0.5)', (20000,))
     s, m = big.std().item(), big.mean().item()
     if s == 0:
         raise Wrong("all your parameters are equal: every weight would get the same gradient; draw them at "
-                    "random (`torch.randn`)")
+                    "random")
     if abs(m - 0.5) < 0.05 and s < 0.35:
-        raise Wrong(f"your numbers have mean {m:.3f} and std {s:.3f}: `torch.rand` is uniform on [0, 1); use the "
-                    "normal `torch.randn`")
-    if abs(s - 1) < 0.05: raise Wrong(f"with std=0.5 your numbers have std {s:.3f}: multiply by std")
+        raise Wrong(f"your numbers have mean {m:.3f} and std {s:.3f}: numbers uniform on [0, 1) look "
+                    "like that; the exercise asks for a normal distribution")
+    if abs(s - 1) < 0.05: raise Wrong(f"with std=0.5 your numbers have std {s:.3f}: std is not used")
     if abs(s - 0.5) > 0.02 or abs(m) > 0.02:
         raise Wrong(f"with std=0.5 your 20,000 numbers have mean {m:.3f} and std {s:.3f}; expected about 0 and 0.5")
     return f"shape (784, 1) with gradients tracked; with std=0.5, 20,000 draws have mean {m:.3f} and std {s:.3f}."
@@ -381,31 +517,31 @@ the prediction for a 0), and average.""",
     "Mean distance of the sigmoid of the predictions from the 0/1 targets."
     return None  # your code here""", 'my_mnist_loss')
 def check_mnist_loss(fn):
-    prds = _PRDS.clone().requires_grad_()
-    got = _call(fn, prds, _TRGTS, what="my_mnist_loss(prds, trgts)")
-    got_t = _tensor(got, "my_mnist_loss(prds, trgts)")
     v = _loss_variants(_PRDS, _TRGTS)
+    got = _call(fn, _PRDS.clone().requires_grad_(), _TRGTS.clone(), what="my_mnist_loss(prds, trgts)")
+    got_t = _tensor(got, "my_mnist_loss(prds, trgts)")
     if got_t.numel() != 1:
         raise Wrong(f"on the book's trgts/prds your loss has shape {tuple(got_t.shape)}; a loss is one "
                     "number: take the mean")
     g = got_t.reshape(()).item()
     book = "on the book's trgts = [1, 0, 1], prds = [0.9, 0.4, 0.2]"
+    right = f"with the sigmoid it is {v['right']:.4f} (the chapter's 0.4333 is the loss before the sigmoid)"
     if _close(g, v['no sigmoid']):
-        raise Wrong(f"{book} your loss gives {g:.4f}, the chapter's is {v['right']:.4f}: the sigmoid is missing "
-                    "(without it a prediction of 3 would give a loss of -2 for a 3)")
+        raise Wrong(f"{book} your loss gives {g:.4f}, the chapter's loss before the sigmoid; with the sigmoid it is "
+                    f"{v['right']:.4f}. Without it a prediction of 3 for a 3 would give a loss of -2")
     if _close(g, v['swapped']) or _close(g, v['swapped, no sigmoid']):
-        raise Wrong(f"{book} your loss gives {g:.4f}; the chapter's is {v['right']:.4f}: which way round did "
-                    "`torch.where` pick? For a target of 1 the loss is 1 - prediction")
-    if not _close(g, v['right']): raise Wrong(f"{book} your loss gives {g:.4f}; the chapter's is {v['right']:.4f}")
+        raise Wrong(f"{book} your loss gives {g:.4f}; {right}. Which way round are the two cases? A prediction "
+                    "near 1 for a target of 1 should give a small loss")
+    if not _close(g, v['right']): raise Wrong(f"{book} your loss gives {g:.4f}; {right}")
     if not got.requires_grad:
-        raise Wrong(f"the value is right ({g:.4f}), but the result carries no gradient (`.item()`, numpy or a float?): "
-                    "`backward()` needs a tensor")
+        raise Wrong(f"the value is right ({g:.4f}), but the result carries no gradient (a float, numpy, or a "
+                    "detached tensor?): training needs a loss that does")
     p = torch.randn(6, 1, generator=torch.Generator().manual_seed(5)); t = torch.tensor([[1], [0], [1], [1], [0], [0]])
     g2 = _tensor(_call(fn, p, t, what='my_mnist_loss on a (6, 1) batch'), 'my_mnist_loss on a (6, 1) batch')
     if g2.numel() != 1 or not _close(g2.reshape(()), _loss_variants(p, t)['right']):
         raise Wrong("on the book's example it is right, but on a batch of shape (6, 1) it gives "
                     f"{g2.flatten()[:3].tolist()}, expected {_loss_variants(p, t)['right']:.4f}")
-    return f"{book} your loss gives {g:.4f}, as the chapter's, and it carries a gradient."
+    return f"{book} your loss gives {g:.4f}, as the chapter's mnist_loss, and it carries a gradient."
 
 # %% ../nbs/94_exercises.ipynb #cebc0e2a
 @exercise('02_sgd', (r'def mnist_loss',), 'batch accuracy',
@@ -418,17 +554,17 @@ fraction that are right, as a tensor.""",
 def check_batch_accuracy(fn):
     xb = torch.tensor([[-2.], [0.3], [0.1], [-0.2], [1.5], [0.4], [-1.], [2.]])
     yb = torch.tensor([[0], [1], [1], [0], [1], [0], [1], [1]])
-    got = _tensor(_call(fn, xb, yb, what='my_batch_accuracy(xb, yb)'), 'my_batch_accuracy(xb, yb)')
     right = ((xb.sigmoid() > 0.5) == yb).float().mean()
+    got = _tensor(_call(fn, xb, yb, what='my_batch_accuracy(xb, yb)'), 'my_batch_accuracy(xb, yb)')
     if got.numel() != 1:
         raise Wrong(f"you return shape {tuple(got.shape)}: the accuracy is one number, the mean of "
                     "the right/wrong floats")
     g = got.reshape(()).item()
     if _close(g, ((xb > 0.5) == yb).float().mean()):
         raise Wrong(f"on 8 predictions your accuracy is {g:.4f}, the chapter's {right:.4f}: you threshold the raw "
-                    "outputs at 0.5; the threshold applies to their sigmoid (raw outputs above 0)")
+                    "outputs at 0.5; the 0.5 applies to their sigmoid")
     if _close(g, ((xb.sigmoid() > 0.5) == yb).float().sum()):
-        raise Wrong(f"you return {g:g}: the number right, not the fraction (take the mean)")
+        raise Wrong(f"you return {g:g}: the number right, not the fraction")
     if not _close(g, right): raise Wrong(f"on 8 predictions your accuracy is {g:.4f}, the chapter's {right:.4f}")
     return f"on 8 predictions, {int(right*8)} right: {g:.4f}."
 
@@ -451,25 +587,30 @@ def check_sgd_step(fn):
     wg, bg = w.clone().requires_grad_(), b.clone().requires_grad_()
     s = (xb@wg + bg).sigmoid(); torch.where(yb == 1, 1 - s, s).mean().backward()
     want_w, want_b = w - 0.1*wg.grad, b - 0.1*bg.grad
-    got = _call(fn, xb, yb, w.clone(), b.clone(), 0.1, what='my_sgd_step(xb, yb, w, b, 0.1)')
+    got = _call_no_autograd(fn, xb, yb, w, b, 0.1, what='my_sgd_step(xb, yb, w, b, 0.1)')
     if not (isinstance(got, (tuple, list)) and len(got) == 2):
         raise Wrong(f"it should return the pair (w, b), not a {type(got).__name__}")
     gw, gb = _tensor(got[0], 'the new w', (3, 1)), _tensor(got[1], 'the new b')
     dw = (w - gw)/0.1
-    if _close(gw, w + 0.1*wg.grad): raise Wrong("your step goes up the gradient: subtract lr times the gradient")
+    if _close(gw, w + 0.1*wg.grad): raise Wrong("your step goes up the gradient, not down")
     z = xb@w + b; sign = torch.where(yb == 1, -1., 1.)
     if _close(dw, xb.T@sign/len(xb)):
-        raise Wrong(f"your gradient of w starts {_f(dw[0])}, autograd's {_f(wg.grad[0])}: the factor sigmoid(z)(1 - "
-                    "sigmoid(z)) of the chain rule is missing")
+        raise Wrong(f"your gradient of w starts {_f(dw[0])}, autograd's {_f(wg.grad[0])}: the derivative of the "
+                    "sigmoid is missing from your chain rule")
     if _close(dw, xb.T@(sign*z.sigmoid()*(1 - z.sigmoid()))):
-        raise Wrong(f"your gradient of w is {len(xb)} times autograd's: the loss is a mean, so "
-                    "divide by the batch size")
+        raise Wrong(f"your gradient of w is {len(xb)} times autograd's: the loss is a mean over the "
+                    "batch, not a sum")
     if not _close(gw, want_w):
         raise Wrong(f"your gradient of w is {[round(v, 4) for v in dw.flatten().tolist()]}; autograd's is "
                     f"{[round(v, 4) for v in wg.grad.flatten().tolist()]}")
     if not _close(gb.reshape(-1), want_b):
         raise Wrong(f"w is right, but your gradient of b is {_f(((b - gb.reshape(-1))/0.1)[0])}; "
                     f"autograd's is {_f(bg.grad[0])}")
+    w5, b5 = w - 0.5*wg.grad, b - 0.5*bg.grad
+    got5 = _call_no_autograd(fn, xb, yb, w, b, 0.5, what='my_sgd_step(xb, yb, w, b, 0.5)')
+    if not (_close(_tensor(got5[0], 'the new w', (3, 1)), w5) and _close(_tensor(got5[1], 'the new b').reshape(-1), b5)):
+        raise Wrong("right with lr=0.1, but with lr=0.5 your step is not 5 times as long: is the lr given the one "
+                    "used?")
     return ("your gradients equal autograd's (max difference "
             f"{(dw - wg.grad).abs().max().item():.1e}); the step is right.")
 
@@ -486,10 +627,11 @@ gradient (`p.data -= p.grad.data * lr`), `zero_grad()` clears every gradient. It
 def check_basic_optim(cls):
     g = torch.Generator().manual_seed(7)
     x, y = torch.randn(16, 4, generator=g), torch.randn(16, 1, generator=g)
-    def run(make, steps=3):
-        torch.manual_seed(8); model = nn.Linear(4, 1); opt = make(model.parameters(), 0.1)
+    def run(make, steps=3, lr=0.1):
+        torch.manual_seed(8); model = nn.Linear(4, 1); opt = make(model.parameters(), lr)
         for _ in range(steps):
-            ((model(x) - y)**2).mean().backward(); opt.step(); opt.zero_grad()
+            with torch.enable_grad(): ((model(x) - y)**2).mean().backward()
+            _run(opt.step, what='step()', copy_args=False); _run(opt.zero_grad, what='zero_grad()', copy_args=False)
         return torch.cat([p.detach().flatten() for p in model.parameters()])
     class Ref:
         def __init__(self, params, lr): self.params, self.lr = list(params), lr
@@ -497,27 +639,42 @@ def check_basic_optim(cls):
             for p in self.params: p.data -= p.grad.data*self.lr
         def zero_grad(self):
             for p in self.params: p.grad = None
-    want, one = run(Ref), run(Ref, 1)
-    got = run(lambda ps, lr: _call(cls, ps, lr, what='MyBasicOptim(params, lr)'))
-    if _close(got, run(lambda ps, lr: Ref(ps, lr), 0)):
-        raise Wrong("after 3 steps the parameters have not moved: does `step` change `p.data` in place?")
-    if _close(got, one):
-        raise Wrong("only the first step moved the parameters: `model.parameters()` is a generator, read "
-                    "once; keep `list(params)`")
     class Acc(Ref):
         def zero_grad(self): pass
-    if _close(got, run(Acc)):
-        raise Wrong(f"after 3 steps your parameters differ from the book's by {_f((got - want).abs().max())}: "
-                    "`zero_grad` left the old gradients, so `backward` added to them")
     class Up(Ref):
         def step(self):
             for p in self.params: p.data += p.grad.data*self.lr
-    if _close(got, run(Up)): raise Wrong("your steps go up the gradient: subtract lr times the gradient")
+    want, one, still, acc, up = run(Ref), run(Ref, 1), run(Ref, 0), run(Acc), run(Up)
+    want_small = run(Ref, lr=0.03)
+    student = lambda ps, lr: _call(cls, ps, lr, what=f'MyBasicOptim(params, {lr})', copy_args=False)
+    got = run(student)
+    if _close(got, still):
+        raise Wrong("after 3 steps the parameters have not moved: does `step` change the parameters' values in place?")
+    if _close(got, one):
+        raise Wrong("only the first step moved the parameters: `model.parameters()` is a generator that can be read "
+                    "only once, and your optimizer read it again at each step")
+    if _close(got, acc):
+        raise Wrong(f"after 3 steps your parameters differ from the book's by {_f((got - want).abs().max())}: "
+                    "`zero_grad` left the old gradients, so each `backward` added to them")
+    if _close(got, up): raise Wrong("your steps go up the gradient, not down")
     if not _close(got, want):
         raise Wrong(f"after 3 steps your parameters differ from the book's by {_f((got - want).abs().max())}")
-    return "3 steps of nn.Linear(4, 1) give the book's parameters exactly; the gradients are cleared between steps."
+    small = run(student, lr=0.03)
+    if not _close(small, want_small):
+        raise Wrong(f"right with lr=0.1, but with lr=0.03 your parameters differ from the book's by "
+                    f"{_f((small - want_small).abs().max())}: is the lr given to your optimizer the one it uses?")
+    return ("3 steps of nn.Linear(4, 1) give the book's parameters exactly, with lr=0.1 and 0.03; the gradients are "
+            "cleared between steps.")
 
 # %% ../nbs/94_exercises.ipynb #970a3b94
+# pairs whose differences make the usual slips give other numbers: the largest |p - q| is 2.0, in the middle pair
+_PS = [torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([0.5, 1.]), torch.tensor([1., 1., 1., 1.])]
+_QS = [torch.tensor([[1.5, 2.], [3., 3.75]]), torch.tensor([2.5, 1.]), torch.tensor([1.75, 1.75, 1.75, 1.75])]
+_DIFF_SLIPS = {0.5: "the first pair only", 0.75: "the last pair only", 0.25: "the largest signed difference, not the largest in size",
+               1.0: "the largest of the pairs' mean differences", 3.0: "the largest sum of a pair's differences",
+               3.25: "the sum of the pairs' largest differences", 1.0833: "the mean of the pairs' largest differences",
+               -2.0: "a signed difference, not its size"}
+
 @exercise('03_compare', (r'^## The comparison', r'def compare_with'),
           'the largest parameter difference',
     """Every comparison in this project ends in one number: the largest absolute difference between two
@@ -526,26 +683,37 @@ lists of parameter tensors (ours, fastai's). Write `my_max_param_diff(ps, qs)`, 
     "The largest |p - q| over every element of every pair of tensors of ps and qs, as a float."
     return None  # your code here""", 'my_max_param_diff')
 def check_max_param_diff(fn):
-    ps = [torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([0.5])]
-    qs = [torch.tensor([[1., 2.5], [3., 4.]]), torch.tensor([1.5])]
-    got = _call(fn, ps, qs, what='my_max_param_diff(ps, qs)')
-    try: got = float(got)
-    except (TypeError, ValueError, RuntimeError):
-        raise Wrong(f"it should return one number, not a {type(got).__name__} of shape "
-                    f"{tuple(getattr(got, 'shape', ()))}") from None
-    if got == 0.5:
-        raise Wrong("on two pairs of tensors whose largest difference is in the second pair you return 0.5: look at "
-                    "every pair, not just the first")
-    if got == -0.5 or got == 0:
-        raise Wrong(f"you return {got:g}, but the second parameter differs by 1.0 (0.5 against 1.5): take the absolute "
-                    "value before the max")
-    if got != 1.0: raise Wrong(f"you return {got:g} for tensors whose largest absolute difference is 1.0")
-    if float(_call(fn, [torch.ones(3)], [torch.ones(3)], what='my_max_param_diff on equal lists')) != 0:
+    got = _number(_call(fn, _PS, _QS, what='my_max_param_diff(ps, qs)'), 'my_max_param_diff(ps, qs)')
+    where = ("on three pairs of tensors (4, 2 and 4 numbers) whose largest absolute difference, 2.0, is in the "
+             "middle pair,")
+    if not _close(got, 2.0, 1e-6):
+        slip = next((why for v, why in _DIFF_SLIPS.items() if abs(got - v) < 1e-3), None)
+        raise Wrong(f"{where} you return {got:.6g}" + (f": that is {slip}" if slip else ""))
+    back = _number(_call(fn, _QS, _PS, what='my_max_param_diff(qs, ps)'), 'my_max_param_diff(qs, ps)')
+    if not _close(back, 2.0, 1e-6):
+        raise Wrong(f"right for (ps, qs), but for (qs, ps) you return {back:.6g}; the largest difference in size "
+                    "does not depend on the order")
+    d64 = _number(_call(fn, [p.double() for p in _QS], [q.double() + 1e-3 for q in _QS], what='my_max_param_diff'),
+                  'my_max_param_diff on float64 tensors')
+    if not _close(d64, 1e-3, 1e-6):
+        raise Wrong(f"right on the example, but on float64 tensors that differ by 0.001 everywhere you return {d64:.6g}")
+    if _number(_call(fn, [torch.ones(3)], [torch.ones(3)], what='my_max_param_diff on equal lists'),
+               'my_max_param_diff on equal lists') != 0:
         raise Wrong("on two equal lists it should return 0.0")
-    return "1.0 for the example (the second pair), 0.0 for equal lists."
+    return "2.0 for the example (the middle pair), 0.001 in float64, 0.0 for equal lists."
 
 # %% ../nbs/94_exercises.ipynb #3b20554c
 def _n_params(m) -> int: return sum(p.numel() for p in m.parameters())
+
+def _probe(net, l1, l2, v:float, sign:float) -> float:
+    ("The net's output when hidden unit 0 receives exactly `v` and is read with weight `sign`: the two linear layers "
+     "are set so that everything else is 0 (on a copy).")
+    net = copy.deepcopy(net)
+    l1, l2 = (dict(net.named_modules())[n] for n in (l1, l2))
+    with torch.no_grad():
+        l1.weight.zero_(); l1.bias.zero_(); l1.bias[0] = v
+        l2.weight.zero_(); l2.bias.zero_(); l2.weight[0, 0] = sign
+    return float(_run(net, torch.zeros(1, 784), what='your net', copy_args=False).detach().reshape(-1)[0])
 
 @exercise('03_compare', (r'^## Going deeper',), 'a two-layer net',
     """Write `my_simple_net()`: the book's `simple_net`, a linear layer from 784 pixels to 30 features,
@@ -555,22 +723,31 @@ without the ReLU?""",
     "784 -> 30 -> ReLU -> 1, as nn.Sequential."
     return None  # your code here""", 'my_simple_net')
 def check_simple_net(fn):
-    net = _call(fn, what='my_simple_net()')
+    net = copy.deepcopy(fn) if isinstance(fn, nn.Module) else _call(fn, what='my_simple_net()')
     if not isinstance(net, nn.Module):
         raise Wrong(f"it should return an nn.Module (nn.Sequential), not a {type(net).__name__}")
     x = torch.rand(4, 784, generator=torch.Generator().manual_seed(9))
-    try: out = net(x)
-    except Exception as e:
-        raise Wrong(f"the net fails on a batch of 4 images of 784 pixels: {type(e).__name__}: "
-                    f"{str(e).splitlines()[0]}") from None
-    out = _tensor(out, 'its output on 4 images', (4, 1))
+    out = _tensor(_run(net, x, what='your net on a batch of 4 images of 784 pixels'), 'its output on 4 images', (4, 1))
     if _n_params(net) != 784*30 + 30 + 30 + 1:
         raise Wrong(f"it has {_n_params(net):,} parameters; 784 -> 30 -> 1 with biases has {784*30 + 30 + 30 + 1:,}")
-    with torch.no_grad(): a, b, z = net(x[:1]), net(x[1:2]), net(torch.zeros(1, 784)); ab = net(x[:1] + x[1:2])
-    if _close(ab, a + b - z, 1e-4):
-        raise Wrong("your net is linear: f(x + y) = f(x) + f(y) - f(0). Without the non-linearity two linear layers "
-                    "collapse into one; put `nn.ReLU()` between them")
-    return f"{_n_params(net):,} parameters, output (4, 1), and not linear."
+    lins = [n for n, m in net.named_modules() if isinstance(m, nn.Linear)]
+    shapes = [tuple(dict(net.named_modules())[n].weight.shape) for n in lins]
+    if shapes != [(30, 784), (1, 30)]:
+        raise Wrong(f"its linear layers have weights of shapes {shapes}; expected (30, 784) then (1, 30)")
+    vs = (-3., -0.5, 0.5, 3.)
+    up = [_probe(net, *lins, v, 1.) for v in vs]
+    down = [_probe(net, *lins, v, -1.) for v in vs]
+    seen = ', '.join(f"{v:g} -> {u:.3g}" for v, u in zip(vs, up))
+    if _close(up, list(vs), 1e-4):
+        raise Wrong("your net is linear: a hidden feature passes through unchanged (-3 stays -3). Without a "
+                    "non-linearity between them two linear layers collapse into one")
+    if not _close(up, [0., 0., 0.5, 3.], 1e-4):
+        raise Wrong(f"between the layers, your non-linearity maps {seen}; a ReLU is 0 below 0 and the identity above")
+    if not _close(down, [0., 0., -0.5, -3.], 1e-4):
+        raise Wrong("the hidden layer is right, but the output is not the plain second linear layer: with a negative "
+                    f"weight it gives {', '.join(f'{d:.3g}' for d in down)} instead of 0, 0, -0.5, -3. Something after "
+                    "the last layer bounds the output; the loss applies the sigmoid itself")
+    return f"{_n_params(net):,} parameters, output (4, 1); between the layers a ReLU ({seen}), nothing after the last."
 
 # %% ../nbs/94_exercises.ipynb #17942a5f
 def _blobs(n:int, seed:int):
@@ -631,22 +808,15 @@ def check_stop_at(cls):
     full = _stop_fit(mod=mod)
     k = next(i for i in range(1, len(full) - 1) if full[i] > max(full[:i]) and max(full[i + 1:]) > full[i])
     target = full[k]
-    try: cb = cls(target)
-    except NotImplementedError: raise NotDone("MyStopAt(target) still raises NotImplementedError") from None
-    except Exception as e: raise Wrong(f"MyStopAt(target) raised {type(e).__name__}: {e}") from None
-    try: got = _stop_fit(cb, mod=mod)
-    except Exception as e:
-        if isinstance(e, NotImplementedError) or isinstance(e.__cause__ or e.__context__, NotImplementedError):
-            raise NotDone("its after_epoch still raises NotImplementedError") from None
-        msg = str(e).splitlines()[0] if str(e) else ''
-        raise Wrong(f"training with your callback raised {type(e).__name__}: {msg}") from None
+    cb = _call(cls, target, what='MyStopAt(target)')
+    got = _run(_stop_fit, cb, 15, mod, what='training with your callback', copy_args=False, limit=60)
     acc = ', '.join(f'{a:.2f}' for a in full[:k + 2])
     if len(got) == len(full):
         raise Wrong(f"with target {target:.2f} (reached at epoch {k}) the fit still ran all {len(full)} epochs: "
-                    "`CancelEpochException` only ends the epoch; `CancelFitException` ends the fit")
+                    "the exception you raise ends only the epoch, not the fit")
     if len(got) > k + 1:
         raise Wrong(f"the accuracies are {acc}...: {target:.2f} is reached exactly at epoch {k}, but your callback "
-                    f"stopped after epoch {len(got) - 1}: 'at least' is `>=`")
+                    f"stopped after epoch {len(got) - 1}: 'at least' includes equal")
     if len(got) < k + 1:
         raise Wrong(f"the accuracies are {acc}...: your callback stopped after epoch {len(got) - 1}, before reaching "
                     f"{target:.2f} (at epoch {k})")
@@ -672,9 +842,7 @@ of the way from its start to its minimum (fastai's rule of thumb, a tenth of the
 def check_pick_lr(fn):
     lrs, losses = _lr_curve()
     got = _call(fn, list(lrs), list(losses), what='my_pick_lr(lrs, losses)')
-    try: lr = float(got)
-    except (TypeError, ValueError):
-        raise Wrong(f"it should return one learning rate, not a {type(got).__name__}") from None
+    lr = _number(got, 'my_pick_lr(lrs, losses)')
     i_min = min(range(len(losses)), key=losses.__getitem__)
     lr_min = lrs[i_min]
     if not (lrs[0] <= lr <= lrs[-1]):
@@ -704,11 +872,11 @@ def _logits(seed:int=13, n:int=5, k:int=10): return torch.randn(n, k, generator=
     return None  # your code here""", 'my_softmax')
 def check_softmax(fn):
     x = _logits()
-    got = _tensor(_call(fn, x, what='my_softmax(x)'), 'my_softmax(x)', (5, 10))
     want = torch.softmax(x, 1)
+    got = _tensor(_call(fn, x, what='my_softmax(x)'), 'my_softmax(x)', (5, 10))
     if _close(got.sum(0), torch.ones(10), 1e-4) and not _close(got.sum(1), torch.ones(5), 1e-4):
-        raise Wrong(f"your columns sum to 1 but your rows to {[round(v, 3) for v in got.sum(1).tolist()]}: sum over "
-                    "the classes of each image, `dim=1` (with keepdim=True to broadcast)")
+        raise Wrong(f"your columns sum to 1 but your rows to {[round(v, 3) for v in got.sum(1).tolist()]}: each row "
+                    "(one image) should sum to 1 over its ten classes")
     if not _close(got, want, 1e-4):
         raise Wrong(f"the first row of your probabilities sums to {_f(got[0].sum())} and starts "
                     f"{[round(v, 4) for v in got[0, :3].tolist()]}; torch.softmax gives "
@@ -724,19 +892,20 @@ logarithm of the softmax, rewritten so that no `exp` overflows (subtract each ro
     return None  # your code here""", 'my_log_softmax')
 def check_log_softmax(fn):
     x = _logits(14)
+    want = torch.log_softmax(x, 1)
     got = _tensor(_call(fn, x, what='my_log_softmax(x)'), 'my_log_softmax(x)', (5, 10))
     if (got > 1e-6).any():
         raise Wrong(f"your log-probabilities go up to {_f(got.max())}; the log of a probability is never above 0")
-    if not _close(got, torch.log_softmax(x, 1), 1e-4):
+    if not _close(got, want, 1e-4):
         raise Wrong(f"on ordinary logits the first row is {[round(v, 3) for v in got[0, :3].tolist()]}...; "
-                    f"torch.log_softmax gives {[round(v, 3) for v in torch.log_softmax(x, 1)[0, :3].tolist()]}...")
+                    f"torch.log_softmax gives {[round(v, 3) for v in want[0, :3].tolist()]}...")
     big = torch.tensor([[1000., 0., -1000.], [0., 0., 0.]])
     gb = _tensor(_call(fn, big, what='my_log_softmax(big)'), 'my_log_softmax([[1000., 0., -1000.], [0., 0., 0.]])',
                  (2, 3))
     if not torch.isfinite(gb).all():
         raise Wrong(f"right on ordinary logits, but for [1000, 0, -1000] you get {gb[0].tolist()}: exp(1000) overflows "
-                    "to inf, or a probability underflows to 0 and its log is -inf. Stay in logs: x - max - "
-                    "log(sum(exp(x - max))), row by row (the log-sum-exp trick)")
+                    "to inf, or a probability underflows to 0 and its log is -inf. Look again at the chapter's section "
+                    "on the log-sum-exp trick")
     if not _close(gb, torch.log_softmax(big, 1), 1e-4):
         raise Wrong(f"for [1000, 0, -1000] you get {gb[0].tolist()}; expected [0, -1000, -2000]")
     return "equal to torch.log_softmax, and finite for [1000, 0, -1000]."
@@ -752,24 +921,21 @@ each image's target class (`targets` holds class numbers 0..9, shape `(n,)`). Yo
 def check_cross_entropy(fn):
     import torch.nn.functional as F
     x, t = _logits(15, 6), torch.tensor([3, 0, 9, 1, 1, 7])
-    got = _tensor(_call(fn, x, t, what='my_cross_entropy(logits, targets)'), 'my_cross_entropy(logits, targets)')
     want, lp = F.cross_entropy(x, t), torch.log_softmax(x, 1)
+    got = _tensor(_call(fn, x, t, what='my_cross_entropy(logits, targets)'), 'my_cross_entropy(logits, targets)')
     if got.numel() == 36 or (got.numel() == 1 and _close(got.reshape(()), -lp[:, t].mean())):
-        raise Wrong("`lp[:, targets]` picks every target's column for every row (a 6x6 tensor); pick one per row, "
-                    "`lp[range(n), targets]`")
-    if got.numel() == 6: raise Wrong("you return one loss per image: take their mean")
+        raise Wrong("your loss uses every target's column for every image (6 x 6 numbers); each image has one "
+                    "target, so one log-probability per image")
+    if got.numel() == 6: raise Wrong("you return one loss per image (6 numbers); the loss of the batch is one number, their mean")
     if got.numel() != 1: raise Wrong(f"you return shape {tuple(got.shape)}; the loss is one number")
     g = got.reshape(()).item()
-    if _close(g, -want):
-        raise Wrong(f"you return {g:.4f}, and torch {want:.4f}: the minus sign (a log-probability is "
-                    "negative, the loss positive)")
-    if _close(g, -torch.softmax(x, 1)[range(6), t].mean()):
-        raise Wrong(f"you return {g:.4f}: the mean of minus the probabilities; take their log first "
-                    f"(torch gives {want:.4f})")
-    if _close(g, -x[range(6), t].mean()):
-        raise Wrong(f"you return {g:.4f}: minus the raw logits at the targets; apply log_softmax first "
-                    f"(torch gives {want:.4f})")
-    if not _close(g, want, 1e-5): raise Wrong(f"you return {g:.4f}; F.cross_entropy gives {want:.4f}")
+    _judge(g, want, [(-want, f"you return {g:.4f}, and torch {want:.4f}: the sign (a log-probability is negative, "
+                             "the loss positive)"),
+                     (-torch.softmax(x, 1)[range(6), t].mean(), f"you return {g:.4f}: the mean of minus the "
+                      f"probabilities, not of their logarithms (torch gives {want:.4f})"),
+                     (-x[range(6), t].mean(), f"you return {g:.4f}: minus the raw logits at the targets, not the "
+                      f"log-probabilities (torch gives {want:.4f})")],
+           f"you return {g:.4f}; F.cross_entropy gives {want:.4f}")
     return f"{g:.4f}, equal to F.cross_entropy (difference {abs(g - want.item()):.1e})."
 
 # %% ../nbs/94_exercises.ipynb #a4f93214
@@ -778,10 +944,12 @@ def _gd_ref(df, eta, x0, steps):
     for _ in range(steps): xs.append(xs[-1] - eta*df(xs[-1]))
     return xs
 
+_TOL32 = 1e-5   # relative: a float32 computation (about 7 digits) over ten steps passes, any wrong step does not
+
 def _as_floats(v, what, n):
-    try: v = [float(x) for x in v]
-    except (TypeError, ValueError):
-        raise Wrong(f"{what} should be a list of {n} numbers, not a {type(v).__name__}") from None
+    if isinstance(v, (str, dict)) or not hasattr(v, '__len__'):
+        raise Wrong(f"{what} should be a list of {n} numbers, not a {type(v).__name__}")
+    v = [_number(x, f"point {i} of {what}") for i, x in enumerate(v)]
     if len(v) != n: raise Wrong(f"{what} has {len(v)} points; expected {n} (the start and one per step)")
     return v
 
@@ -797,11 +965,11 @@ def check_gd(fn):
     want = _gd_ref(df, 0.2, 10., 10)
     if got[1] > got[0]:
         raise Wrong(f"on f(x) = x² from 10 your first step goes to {got[1]:g}, uphill: subtract eta times the "
-                    "gradient")
-    if not _close(got, want, 1e-9):
-        i = next(i for i in range(11) if not _close(got[i], want[i], 1e-9))
-        raise Wrong(f"on f(x) = x² from 10 with eta = 0.2 your x{i} is {got[i]:g}; gradient descent visits "
-                    f"{want[i]:g} (x{i} = x{i - 1} - eta·f'(x{i - 1}))" if i
+                    "gradient, not add it")
+    if not _close(got, want, _TOL32):
+        i = next(i for i in range(11) if not _close(got[i], want[i], _TOL32))
+        raise Wrong(f"on f(x) = x² from 10 with eta = 0.2 your x{i} is {got[i]:.7g}; gradient descent visits "
+                    f"{want[i]:.7g} (from x{i - 1} = {want[i - 1]:.7g})" if i
                     else f"your list starts at {got[0]:g}, not at x0 = 10")
     return f"on f(x) = x² with eta = 0.2, x10 = {got[-1]:.6g}, the textbook's 0.0604662."
 
@@ -816,18 +984,18 @@ def check_newton(fn):
     c = 0.5
     df, d2f = (lambda x: c*math.sinh(c*x)), (lambda x: c*c*math.cosh(c*x))
     first = _as_floats(_call(fn, df, d2f, 10., 1, what='my_newton(df, d2f, 10., 1)'), 'my_newton(df, d2f, 10., 1)', 2)
-    if _close(first[1], 10. - df(10.), 1e-9):
-        raise Wrong(f"that is gradient descent with eta = 1 (x1 = {first[1]:.4g}); Newton divides the gradient by "
+    if _close(first[1], 10. - df(10.), _TOL32):
+        raise Wrong(f"that is gradient descent with eta = 1 (x1 = {first[1]:.4g}); Newton's step also uses "
                     "the second derivative")
     got = _as_floats(_call(fn, df, d2f, 10., 10, what='my_newton(df, d2f, 10., 10)'), 'my_newton(df, d2f, 10., 10)', 11)
     want = [10.]
     for _ in range(10): want.append(want[-1] - df(want[-1])/d2f(want[-1]))
     if got[1] > got[0]:
-        raise Wrong(f"on cosh(0.5x) from 10 your first step goes up to {got[1]:.4g}: x - f'(x)/f''(x), minus")
-    if not _close(got, want, 1e-9):
-        i = next(i for i in range(11) if not _close(got[i], want[i], 1e-9))
-        raise Wrong(f"on cosh(0.5x) from 10 your x{i} is {got[i]:.6g}; Newton's method "
-                    f"visits {want[i]:.6g}" if i else f"your list starts at {got[0]:g}, not at x0 = 10")
+        raise Wrong(f"on cosh(0.5x) from 10 your first step goes up to {got[1]:.4g}, away from the minimum at 0")
+    if not _close(got, want, _TOL32):
+        i = next(i for i in range(11) if not _close(got[i], want[i], _TOL32))
+        raise Wrong(f"on cosh(0.5x) from 10 your x{i} is {got[i]:.7g}; Newton's method "
+                    f"visits {want[i]:.7g}" if i else f"your list starts at {got[0]:g}, not at x0 = 10")
     return f"on cosh(0.5x) from 10 it reaches {got[-1]:.3g} in 10 steps, about 2 at a time, then much faster."
 
 # %% ../nbs/94_exercises.ipynb #587aca8f
@@ -849,12 +1017,9 @@ def check_max_lr(fn):
           torch.tensor([[3., 1.], [1., 2.]], dtype=torch.float64),
           torch.tensor([[0.2, 0.], [0., 4.]], dtype=torch.float64)]
     for H in hs:
-        got = _call(fn, H.clone(), what=f'my_max_lr({H.tolist()})')
-        try: lr = float(got)
-        except (TypeError, ValueError, RuntimeError):
-            raise Wrong(f"it should return one number, not a {type(got).__name__}") from None
         lam = torch.linalg.eigvalsh(H)
         want = 2/lam.max().item()
+        lr = _number(_call(fn, H, what=f'my_max_lr({H.tolist()})'), f'my_max_lr({H.tolist()})')
         h = H.tolist()
         if _close(lr, 1/lam.max().item()):
             raise Wrong(f"for H = {h} you say {lr:.4g}: there the step lands exactly on the minimum of the steepest "
@@ -865,8 +1030,8 @@ def check_max_lr(fn):
                         f"{abs(1 - lr*lam.max().item()):.3g} per step")
         if _close(lr, 2/H.diagonal().max().item()) and not _close(lr, want):
             raise Wrong(f"for H = {h} you say {lr:.4g}, from its diagonal; with off-diagonal terms the directions that "
-                        "matter are the eigenvectors (torch.linalg.eigvalsh)")
-        if not _close(lr, want, 1e-6):
+                        "matter are the eigenvectors")
+        if not _close(lr, want, _TOL32):
             d = 'diverges' if _diverges(H, lr*0.999) else 'still converges'
             raise Wrong(f"for H = {h} you say {lr:.4g}; just below it gradient descent {d}")
     return (f"for H = diag(2, 4), 0.5 (just below it converges, just above it diverges; the chapter's x1² + 2·x2² "
@@ -878,7 +1043,7 @@ def _lsq_problem(seed:int=16, n:int=40):
     X = torch.randn(n, 3, generator=g, dtype=torch.float64)
     return (X,
             X@torch.tensor([1., -2., 0.5], dtype=torch.float64) + 0.1*torch.randn(n, generator=g, dtype=torch.float64),
-            torch.zeros(3, dtype=torch.float64))
+            torch.tensor([0.3, -0.2, 0.1], dtype=torch.float64))
 
 @exercise('06_minibatch', (r'def grad_of', r'^### Why minibatches work'), 'a minibatch gradient',
     """For linear regression with the loss ½·mean((X@w - y)²), write `my_minibatch_grad(X, y, w, idx)`:
@@ -890,23 +1055,19 @@ over every minibatch of an epoch it is the full gradient: the check tests that t
 def check_minibatch_grad(fn):
     X, y, w = _lsq_problem()
     idx = torch.tensor([3, 17, 5, 30])
-    got = _tensor(_call(fn, X, y, w.clone(), idx, what='my_minibatch_grad(X, y, w, idx)'),
-                  'my_minibatch_grad(X, y, w, idx)', (3,))
     r = X[idx]@w - y[idx]
     want = X[idx].T@r/len(idx)
-    if _close(got, X[idx].T@r):
-        raise Wrong(f"your gradient is {len(idx)} times too large: the loss is a mean over the "
-                    "minibatch, divide by its size")
-    if _close(got, 2*want):
-        raise Wrong("your gradient is twice the right one: the ½ in the loss cancels the 2 of the square")
-    if _close(got, X.T@(X@w - y)/len(X)):
-        raise Wrong("that is the gradient on all the examples; use only X[idx], y[idx]")
-    if _close(got, -want): raise Wrong("your gradient has the wrong sign: the residual is prediction - target, X@w - y")
-    if not _close(got, want, 1e-5):
-        raise Wrong(f"your gradient is {[round(v, 4) for v in got.tolist()]}; the formula gives "
-                    f"{[round(v, 4) for v in want.tolist()]}")
+    got = _tensor(_call_no_autograd(fn, X, y, w, idx, what='my_minibatch_grad(X, y, w, idx)'),
+                  'my_minibatch_grad(X, y, w, idx)', (3,))
+    _judge(got, want, [(X[idx].T@r, f"your gradient is {len(idx)} times too large: the loss is a mean over the "
+                                    "minibatch, not a sum"),
+                       (2*want, "your gradient is twice the right one: the ½ in the loss cancels the 2 of the square"),
+                       (X.T@(X@w - y)/len(X), "that is the gradient on all the examples, not on the examples idx"),
+                       (-want, "your gradient has the wrong sign: it points downhill; a gradient points uphill")],
+           f"your gradient is {[round(v, 4) for v in got.tolist()]}; the formula gives "
+           f"{[round(v, 4) for v in want.tolist()]}")
     perm = torch.randperm(len(X), generator=torch.Generator().manual_seed(0))
-    mean = sum(_tensor(_call(fn, X, y, w.clone(), b, what='my_minibatch_grad'),
+    mean = sum(_tensor(_call(fn, X, y, w, b, what='my_minibatch_grad'),
                        'my_minibatch_grad') for b in perm.split(10))/4
     full = X.T@(X@w - y)/len(X)
     if not _close(mean, full, 1e-5):
@@ -916,6 +1077,48 @@ def check_minibatch_grad(fn):
             f"(difference {(mean - full).abs().max().item():.1e}).")
 
 # %% ../nbs/94_exercises.ipynb #2a734f42
+def _epoch(fn, n:int, bs:int, seed:int) -> torch.Tensor:
+    "The student's epoch as one tensor of indices, in order, after checking the batch sizes and that each index is seen once."
+    what = f'my_epoch_batches({n}, {bs}, {seed})'
+    got = _call(fn, n, bs, seed, what=what)
+    if isinstance(got, (str, dict, torch.Tensor)) or not hasattr(got, '__len__'):
+        raise Wrong(f"{what} should return a list of index tensors, not a {type(got).__name__}")
+    try: got = [torch.as_tensor(b).reshape(-1).long() for b in got]
+    except (TypeError, ValueError, RuntimeError):
+        raise Wrong(f"{what} should return a list of index tensors") from None
+    sizes, want = [len(b) for b in got], [bs]*(n//bs) + ([n % bs] if n % bs else [])
+    if sizes != want:
+        raise Wrong(f"for {n} examples in batches of {bs} your {len(sizes)} batch sizes are {sizes[:3]}...{sizes[-2:]}; "
+                    f"expected {n//bs} of {bs}" + (f" and a last one of {n % bs}" if n % bs else ""))
+    allidx = torch.cat(got)
+    if allidx.min() < 0 or allidx.max() >= n:
+        raise Wrong(f"your indices go from {allidx.min().item()} to {allidx.max().item()}; they should be 0..{n - 1}")
+    counts = torch.bincount(allidx, minlength=n)
+    if (counts != 1).any():
+        raise Wrong(f"{int((counts > 1).sum())} of {n} examples appear more than once and {int((counts == 0).sum())} "
+                    "never: in an epoch every example is seen exactly once")
+    return allidx
+
+def _spread(order:torch.Tensor, bs:int) -> str:
+    ("Why `order` (a permutation) is not a shuffle, judged by where each index lands: '' when its positions are "
+     "spread over the epoch as a random permutation's are.")
+    n = len(order)
+    pos = torch.empty(n, dtype=torch.long); pos[order] = torch.arange(n)
+    if order.tolist() == list(range(n)): return "the batches are in the order 0, 1, 2, ...: not shuffled"
+    runs = int((pos[1:] == pos[:-1] + 1).sum())          # i followed by i + 1, as in the unshuffled order
+    if runs > n//4:
+        return (f"{runs} of the {n - 1} neighbours i, i + 1 still come one after the other (a random order keeps about "
+                "1): the order is shifted or cut in pieces, not shuffled")
+    same = float((pos//bs == torch.arange(n)//bs).double().mean())
+    if same > 0.5:
+        return (f"{same:.0%} of the examples stay in the batch they start in (a shuffle keeps about {bs/n:.0%}): the "
+                "order is shuffled only inside fixed blocks, so every batch holds neighbours")
+    r = float(torch.corrcoef(torch.stack([torch.arange(n).double(), pos.double()]))[0, 1])
+    if abs(r) > 0.5:
+        return (f"an example's position still follows its index (correlation {r:.2f}; a shuffle gives about 0): "
+                "the early examples still come early")
+    return ''
+
 @exercise('06_minibatch', (r'def compare_batch_sizes', r'^### Batch size'), 'the minibatches of an epoch',
     """Write `my_epoch_batches(n, bs, seed)`: the minibatches of one epoch over `n` examples, as a list of
 index tensors of size `bs` (the last may be smaller), in an order shuffled by `seed`
@@ -924,31 +1127,18 @@ index tensors of size `bs` (the last may be smaller), in an order shuffled by `s
     "A list of index tensors: a shuffled pass over range(n) in batches of bs."
     return None  # your code here""", 'my_epoch_batches')
 def check_epoch_batches(fn):
-    got = _call(fn, 103, 10, 0, what='my_epoch_batches(103, 10, 0)')
-    try: got = [torch.as_tensor(b).reshape(-1).long() for b in got]
-    except (TypeError, ValueError, RuntimeError):
-        raise Wrong(f"it should return a list of index tensors, not a {type(got).__name__}") from None
-    sizes = [len(b) for b in got]
-    if sizes != [10]*10 + [3]:
-        raise Wrong(f"for 103 examples in batches of 10 your batch sizes are {sizes}; expected ten of "
-                    "10 and a last one of 3")
-    allidx = torch.cat(got)
-    counts = torch.bincount(allidx, minlength=103) if allidx.min() >= 0 else None
-    if counts is None or len(counts) > 103:
-        raise Wrong(f"your indices go from {allidx.min().item()} to {allidx.max().item()}; they should be 0..102")
-    if (counts != 1).any():
-        raise Wrong(f"{int((counts > 1).sum())} examples appear more than once and {int((counts == 0).sum())} never: "
-                    "draw a permutation (`torch.randperm`), not independent indices (`torch.randint`)")
-    if allidx.tolist() == list(range(103)): raise Wrong("the batches are in order 0, 1, 2...: shuffle them")
-    again = torch.cat([torch.as_tensor(b).reshape(-1) for b in _call(fn, 103, 10, 0,
-                                                                     what='my_epoch_batches(103, 10, 0)')])
-    other = torch.cat([torch.as_tensor(b).reshape(-1) for b in _call(fn, 103, 10, 1,
-                                                                     what='my_epoch_batches(103, 10, 1)')])
-    if not torch.equal(again, allidx):
-        raise Wrong("two calls with the same seed give different orders: draw from "
-                    "`torch.Generator().manual_seed(seed)`")
-    if torch.equal(other, allidx): raise Wrong("seeds 0 and 1 give the same order: the seed should decide it")
-    return "103 examples, ten batches of 10 and one of 3, every example exactly once, the order set by the seed."
+    order = _epoch(fn, 103, 10, 0)
+    why = _spread(order, 10)
+    if why: raise Wrong(f"for 103 examples in batches of 10, {why}")
+    again, other = _epoch(fn, 103, 10, 0), _epoch(fn, 103, 10, 1)
+    if not torch.equal(again, order):
+        raise Wrong("two calls with the same seed give different orders: the seed alone should decide the order")
+    if torch.equal(other, order): raise Wrong("seeds 0 and 1 give the same order: the seed should decide it")
+    big = _epoch(fn, 1000, 32, 2)
+    why = _spread(big, 32)
+    if why: raise Wrong(f"right on 103 examples, but for 1000 examples in batches of 32, {why}")
+    return ("103 examples, ten batches of 10 and one of 3, every example exactly once, the order set by the seed and "
+            "spread over the whole epoch (so on 1000 examples in batches of 32).")
 
 # %% ../nbs/94_exercises.ipynb #979b9657
 def _opt_run(step, steps:int=5):
@@ -969,7 +1159,7 @@ def _torch_run(make, steps:int=5):
 
 def _student_step(fn, what, *hypers):
     def step(p, g, state):
-        r = _call(fn, p, g, state, *hypers, what=what)
+        r = _call(fn, p, g.clone(), state, *hypers, what=what, copy_args=False)
         if not isinstance(r, torch.Tensor) or r.shape != p.shape:
             raise Wrong(f"{what} should return the new parameter tensor of shape {tuple(p.shape)}, not "
                         f"{type(r).__name__} {tuple(getattr(r, 'shape', ()))}")
@@ -991,9 +1181,11 @@ def check_momentum_step(fn):
     def plain(p, g, s): return p - 0.1*g
     if _close(got, _opt_run(plain)):
         raise Wrong("your steps are plain SGD: the buffer is not used, or not kept in `state` between calls")
+    lr_only = _opt_run(_student_step(fn, 'my_momentum_step(p, grad, state, 0.05, 0.5)', 0.05, 0.5))
+    want_lr = _torch_run(lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.5))
     if _close(got, _opt_run(ema)):
-        raise Wrong("your buffer is the leaky average 0.9·b + 0.1·grad (the textbook's form, with dampening); torch "
-                    "adds the whole gradient, 0.9·b + grad. After 5 steps you are "
+        raise Wrong("your buffer is the leaky average of the gradients (the textbook's form, with dampening); the "
+                    "statement describes torch's buffer, which differs. After 5 steps you are "
                     f"{_f((got - want).abs().max())} away from torch")
     if not _close(got[0], want[0]):
         raise Wrong(f"your first step gives {got[0].tolist()}; torch's {want[0].tolist()} (the first buffer is "
@@ -1001,7 +1193,11 @@ def check_momentum_step(fn):
     if not _close(got, want):
         raise Wrong(f"after {int(next(i for i in range(5) if not _close(got[i], want[i])))+1} steps you differ from "
                     f"torch.optim.SGD by {_f((got - want).abs().max())}")
-    return f"5 steps equal to torch.optim.SGD(momentum=0.9) (max difference {(got - want).abs().max().item():.1e})."
+    if not _close(lr_only, want_lr):
+        raise Wrong(f"right with lr=0.1 and momentum=0.9, but with lr=0.05 and momentum=0.5 you differ from torch by "
+                    f"{_f((lr_only - want_lr).abs().max())}: are the lr and momentum given the ones used?")
+    return (f"5 steps equal to torch.optim.SGD(momentum=0.9) (max difference {(got - want).abs().max().item():.1e}), "
+            "and with lr=0.05, momentum=0.5.")
 
 # %% ../nbs/94_exercises.ipynb #b56752c8
 @exercise('07_optimizers', (r'class Adam\(',), 'an Adam step, equal to torch.optim.Adam',
@@ -1033,6 +1229,11 @@ def check_adam_step(fn):
     want_tiny = _torch_run(lambda ps: torch.optim.Adam(ps, lr=0.1, betas=(0.9, 0.999), eps=0.1))
     if not _close(tiny, want_tiny, 1e-5):
         raise Wrong("right with eps = 1e-8, but with eps = 0.1 you differ from torch by "
-                    f"{_f((tiny - want_tiny).abs().max())}: torch adds eps after the square root, √v̂ + eps")
+                    f"{_f((tiny - want_tiny).abs().max())}: where does eps go?")
+    other = _opt_run(_student_step(fn, 'my_adam_step with lr=0.02, betas=(0.8, 0.99)', 0.02, 0.8, 0.99, 1e-8))
+    want_other = _torch_run(lambda ps: torch.optim.Adam(ps, lr=0.02, betas=(0.8, 0.99), eps=1e-8))
+    if not _close(other, want_other, 1e-5):
+        raise Wrong("right with lr=0.1, betas=(0.9, 0.999), but with lr=0.02, betas=(0.8, 0.99) you differ from "
+                    f"torch by {_f((other - want_other).abs().max())}: are the hyper-parameters given the ones used?")
     return (f"5 steps equal to torch.optim.Adam (max difference {(got - want).abs().max().item():.1e}), "
-            "with eps = 1e-8 and 0.1.")
+            "with eps = 1e-8 and 0.1, and with other lr and betas.")

@@ -163,3 +163,278 @@ def adam_step(p, grad, state, lr, beta1, beta2, eps, correct=True, eps_inside=Fa
     return p - lr*mh/((vh + eps).sqrt() if eps_inside else vh.sqrt() + eps)
 solution('adam_step', **{'no bias correction': lambda *a: adam_step(*a, correct=False),
                          'eps inside the square root': lambda *a: adam_step(*a, eps_inside=True)})(adam_step)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# More mistakes (each class of issues 24/25: answers that change their inputs or torch's global state, return
+# strings, numpy arrays or hard-coded hyper-parameters) and STYLES: unusual answers that are right and must pass.
+import random
+import numpy as np
+from collections import OrderedDict
+
+STYLES = {}   # exercise name -> {what is unusual: a right answer}
+
+def more(name, styles=None, **mistakes):
+    "Add `mistakes` to exercise `name`'s wrong answers and `styles` to its unusual right ones."
+    MISTAKES[name].update(mistakes); STYLES.setdefault(name, {}).update(styles or {})
+
+def _halve_inputs(imgs):
+    for i in range(len(imgs)): imgs[i] //= 2
+    return torch.stack(imgs).float()/255
+more('stack', {'float64, one image at a time': lambda imgs: torch.stack([i.double() for i in imgs])/255,
+               'through numpy': lambda imgs: torch.from_numpy(np.stack([i.numpy() for i in imgs])).float()/255},
+     **{'divides by 256': lambda imgs: torch.stack(imgs).float()/256,
+        'the images in reverse order': lambda imgs: torch.stack(imgs[::-1]).float()/255,
+        'a string': lambda imgs: 'torch.stack(imgs).float()/255',
+        'a list, not a tensor': lambda imgs: [i.float()/255 for i in imgs],
+        'halves the input images in place': _halve_inputs})
+
+_RIGHT_SHAPES = SOLUTIONS['ranks']
+more('ranks', {'torch.Size values': {k: torch.Size(v) for k, v in _RIGHT_SHAPES.items()},
+               'lists, not tuples': {k: list(v) for k, v in _RIGHT_SHAPES.items()}},
+     **{'-1 taken literally': {**_RIGHT_SHAPES, 'stacked_threes.view(-1, 28*28)': (-1, 784)},
+        'an index keeps its axis': {**_RIGHT_SHAPES, 'stacked_threes[:, 14]': (6131, 1, 28)},
+        'strings, not tuples': {k: str(v) for k, v in _RIGHT_SHAPES.items()},
+        'the view transposed': {**_RIGHT_SHAPES, 'stacked_threes.view(-1, 28*28)': (784, 6131)}})
+
+more('xy', {'reshape and a float column': lambda t, s: (torch.cat([t, s]).reshape(len(t) + len(s), -1),
+                                                        torch.cat([torch.ones(len(t)), torch.zeros(len(s))])[:, None]),
+            'a list [x, y], labels as bools': lambda t, s: [torch.cat([t, s]).flatten(1),
+                                                           (torch.arange(len(t) + len(s)) < len(t))[:, None]]},
+     **{'sevens first': lambda t, s: (torch.cat([s, t]).view(-1, 784), torch.tensor([1]*len(t) + [0]*len(s))[:, None]),
+        'x not flattened': lambda t, s: (torch.cat([t, s]), torch.tensor([1]*len(t) + [0]*len(s))[:, None]),
+        'y as a row': lambda t, s: (torch.cat([t, s]).view(-1, 784), torch.tensor([1]*len(t) + [0]*len(s))[None]),
+        'images flattened column by column': lambda t, s: (torch.cat([t, s]).transpose(1, 2).reshape(-1, 784),
+                                                           torch.tensor([1]*len(t) + [0]*len(s))[:, None]),
+        'three things returned': lambda t, s: (torch.cat([t, s]).view(-1, 784), torch.ones(7, 1), None)})
+
+more('mean_image', {'float64': lambda s: s.double().mean(0), 'a Python sum over the images': lambda s: sum(s)/len(s)},
+     **{'zeroes the input and returns its mean': lambda s: s.zero_().mean(0),
+        'the median': lambda s: s.median(0).values, 'the sum': lambda s: s.sum(0), 'the first image': lambda s: s[0],
+        'a string': lambda s: 'stack.mean(0)'})
+
+more('l1_distance', {'in place on its (private) inputs': lambda a, b: a.sub_(b).abs_().mean((-1, -2)),
+                     'flattened first, float64': lambda a, b: (a.double() - b.double()).abs().flatten(-2).mean(-1)},
+     **{'squared differences': lambda a, b: ((a - b)**2).mean((-1, -2)), 'a sum, not a mean': lambda a, b: (a - b).abs().sum((-1, -2)),
+        'the mean over the wrong axes': lambda a, b: (a - b).abs().mean((0, 1))})
+
+def _rmse_in_place(a, b): a -= b; return (a**2).mean().sqrt()
+more('rmse', {'a -= b, in place on its (private) input': _rmse_in_place,
+              'a Python float from math.sqrt': lambda a, b: math.sqrt(((a - b)**2).mean().item()),
+              'a numpy float': lambda a, b: np.sqrt(((a.numpy() - b.numpy())**2).mean())},
+     **{'a string': lambda a, b: f"{F.mse_loss(a, b).sqrt().item():.4f}",
+        'the mean absolute difference': lambda a, b: (a - b).abs().mean(),
+        'the square root of each difference, averaged': lambda a, b: (a - b).abs().sqrt().mean(),
+        'every squared difference, not their mean': lambda a, b: ((a - b)**2).sqrt()})
+
+def fit_quadratic_hard_lr(time, speed, params, lr, steps): return fit_quadratic(time, speed, params, 1e-5, steps)
+def fit_quadratic_rebinds(time, speed, params, lr, steps):
+    losses = []
+    for _ in range(steps):
+        loss = ((params[0]*time**2 + params[1]*time + params[2] - speed)**2).mean(); loss.backward()
+        losses.append(loss.item()); params = (params - lr*params.grad).detach().requires_grad_()
+    return losses
+def fit_quadratic_no_grad(time, speed, params, lr, steps):
+    losses = []
+    for _ in range(steps):
+        loss = ((params[0]*time**2 + params[1]*time + params[2] - speed)**2).mean(); loss.backward()
+        losses.append(loss.detach())
+        with torch.no_grad(): params -= lr*params.grad
+        params.grad.zero_()
+    return losses
+more('fit_quadratic', {'torch.no_grad, losses as tensors': fit_quadratic_no_grad,
+                       'float64 losses': lambda *a: [np.float64(v) for v in fit_quadratic(*a)]},
+     **{'lr hard-coded to 1e-5': fit_quadratic_hard_lr, 'rebinds params instead of changing them': fit_quadratic_rebinds,
+        'the first loss repeated': lambda t, s, p, lr, n: fit_quadratic(t, s, p, lr, n)[:1]*n,
+        'one step too few': lambda *a: fit_quadratic(*a[:4], a[4] - 1)})
+
+def init_params_no_grad_mode(size, std=1.0): torch.set_grad_enabled(False); return torch.randn(size)*std
+more('init_params', {'nn.Parameter': lambda size, std=1.0: nn.Parameter(torch.randn(size)*std),
+                     'torch.normal, float64': lambda size, std=1.0: torch.normal(0., std, size, dtype=torch.float64).requires_grad_()},
+     **{'std squared': lambda size, std=1.0: (torch.randn(size)*std**2).requires_grad_(),
+        'std added, not multiplied': lambda size, std=1.0: (torch.randn(size) + std).requires_grad_(),
+        'a numpy array': lambda size, std=1.0: np.random.randn(*size)*std,
+        'switches autograd off and returns no gradient': init_params_no_grad_mode})
+
+def mnist_loss_unsqueeze(p, t): t.unsqueeze_(1); s = p.sigmoid(); return torch.where(t == 1, 1 - s, s).mean()
+def mnist_loss_float64_default(p, t): torch.set_default_dtype(torch.float64); return mnist_loss(p.double(), t)
+more('mnist_loss', {'arithmetic instead of torch.where': lambda p, t: (t*(1 - p.sigmoid()) + (1 - t)*p.sigmoid()).mean(),
+                    'an L1 loss of the sigmoid': lambda p, t: F.l1_loss(p.sigmoid(), t.float().reshape(p.shape)),
+                    'changes the default dtype to float64': mnist_loss_float64_default},
+     **{'unsqueeze_ on the targets (in place)': mnist_loss_unsqueeze,
+        'a sum, not a mean': lambda p, t: torch.where(t == 1, 1 - p.sigmoid(), p.sigmoid()).sum(),
+        'the sigmoid twice': lambda p, t: mnist_loss(p.sigmoid(), t),
+        'squared error': lambda p, t: ((p.sigmoid() - t)**2).mean(),
+        'detached from the graph': lambda p, t: mnist_loss(p, t).detach(),
+        'a numpy number': lambda p, t: mnist_loss(p, t).detach().numpy()})
+
+more('batch_accuracy', {'threshold the raw outputs at 0': lambda xb, yb: ((xb > 0) == yb).float().mean(),
+                        'rounded sigmoid, float64': lambda xb, yb: (xb.sigmoid().round() == yb).double().mean()},
+     **{'the fraction wrong': lambda xb, yb: ((xb.sigmoid() > 0.5) != yb).float().mean(),
+        'targets transposed (broadcast to 8 x 8)': lambda xb, yb: ((xb.sigmoid() > 0.5) == yb.T).float().mean(),
+        'a mean of booleans': lambda xb, yb: ((xb.sigmoid() > 0.5) == yb).mean(),
+        'a string': lambda xb, yb: '0.75'})
+
+def sgd_step_autograd(xb, yb, w, b, lr):
+    w, b = w.clone().requires_grad_(), b.clone().requires_grad_()
+    s = (xb@w + b).sigmoid(); torch.where(yb == 1, 1 - s, s).mean().backward()
+    return (w - lr*w.grad).detach(), (b - lr*b.grad).detach()
+def sgd_step_autograd_grad(xb, yb, w, b, lr):
+    w.requires_grad = True; b.requires_grad = True
+    s = (xb@w + b).sigmoid(); gw, gb = torch.autograd.grad(torch.where(yb == 1, 1 - s, s).mean(), (w, b))
+    return (w - lr*gw).detach(), (b - lr*gb).detach()
+def sgd_step_in_place(xb, yb, w, b, lr):
+    nw, nb = sgd_step(xb, yb, w, b, lr); w.copy_(nw); b.copy_(nb); return [w, b]
+more('sgd_step', {'float64': lambda xb, yb, w, b, lr: sgd_step(xb.double(), yb, w.double(), b.double(), lr),
+                  'in place, returned as a list': sgd_step_in_place},
+     **{'autograd, with backward': sgd_step_autograd, 'autograd, with torch.autograd.grad': sgd_step_autograd_grad,
+        'lr hard-coded to 0.1': lambda xb, yb, w, b, lr: sgd_step(xb, yb, w, b, 0.1),
+        'b not updated': lambda xb, yb, w, b, lr: (sgd_step(xb, yb, w, b, lr)[0], b)})
+
+class FixedLR(BasicOptim):
+    def __init__(self, params, lr): super().__init__(params, 0.1)
+class SquaredLR(BasicOptim):
+    def __init__(self, params, lr): super().__init__(params, lr*lr*10)
+class TwoSteps(BasicOptim):
+    def step(self, *args, **kwargs): super().step(); super().step()
+class NoGradOptim:
+    def __init__(self, params, lr): self.params, self.lr = [*params], lr
+    @torch.no_grad()
+    def step(self):
+        for p in self.params: p -= self.lr*p.grad
+    def zero_grad(self):
+        for p in self.params: p.grad.zero_()
+more('basic_optim', {'torch.optim.SGD itself': lambda params, lr: torch.optim.SGD(params, lr),
+                     'torch.no_grad and grad.zero_()': NoGradOptim},
+     **{'lr hard-coded to 0.1': FixedLR, 'lr squared': SquaredLR, 'two steps per step()': TwoSteps,
+        'a string': 'MyBasicOptim'})
+
+more('max_param_diff', {'a 0-d tensor': lambda ps, qs: torch.stack([(p - q).abs().max() for p, q in zip(ps, qs)]).max(),
+                        'a numpy float': lambda ps, qs: np.max([np.abs(p.numpy() - q.numpy()).max() for p, q in zip(ps, qs)])},
+     **{'the largest per-pair mean': lambda ps, qs: max((p - q).abs().mean().item() for p, q in zip(ps, qs)),
+        'the last pair only': lambda ps, qs: (ps[-1] - qs[-1]).abs().max().item(),
+        'the largest sum': lambda ps, qs: max((p - q).abs().sum().item() for p, q in zip(ps, qs)),
+        'the sum of the maxima': lambda ps, qs: sum((p - q).abs().max().item() for p, q in zip(ps, qs)),
+        'a string': lambda ps, qs: str(max_param_diff(ps, qs)),
+        'every pair maximum, as a list': lambda ps, qs: [(p - q).abs().max().item() for p, q in zip(ps, qs)]})
+
+class TwoLayer(nn.Module):
+    def __init__(self): super().__init__(); self.a, self.b = nn.Linear(784, 30), nn.Linear(30, 1)
+    def forward(self, x): return self.b(F.relu(self.a(x)))
+more('simple_net', {"the book's nn.Sequential itself": nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(), nn.Linear(30, 1)),
+                    'a Module class with F.relu': TwoLayer,
+                    'named layers': lambda: nn.Sequential(OrderedDict(l1=nn.Linear(784, 30), act=nn.ReLU(), l2=nn.Linear(30, 1)))},
+     **{'Sigmoid instead of ReLU': lambda: nn.Sequential(nn.Linear(784, 30), nn.Sigmoid(), nn.Linear(30, 1)),
+        'Tanh instead of ReLU': lambda: nn.Sequential(nn.Linear(784, 30), nn.Tanh(), nn.Linear(30, 1)),
+        'an extra final ReLU': lambda: nn.Sequential(nn.Linear(784, 30), nn.ReLU(), nn.Linear(30, 1), nn.ReLU()),
+        'an extra final Sigmoid': lambda: nn.Sequential(nn.Linear(784, 30), nn.ReLU(), nn.Linear(30, 1), nn.Sigmoid()),
+        'LeakyReLU': lambda: nn.Sequential(nn.Linear(784, 30), nn.LeakyReLU(0.1), nn.Linear(30, 1)),
+        'a string': 'nn.Sequential(nn.Linear(784, 30), nn.ReLU(), nn.Linear(30, 1))'})
+
+class StopAtFirst(StopAt):
+    def after_epoch(self): raise CancelFitException()
+class NeverStop(StopAt):
+    def after_epoch(self): pass
+class StopOnLoss(StopAt):
+    def after_epoch(self):
+        if self.learn.recorder.rows[-1][2] <= self.target: raise CancelFitException()
+class StopOneEarly(StopAt):
+    def after_epoch(self):
+        if self.learn.recorder.rows[-1][3] >= self.target - 0.05: raise CancelFitException()
+class StopNotBelow(StopAt):
+    def after_epoch(self):
+        if not self.learn.recorder.rows[-1][3] < self.target: raise CancelFitException()
+class StopFromEnd(StopAt):
+    def after_epoch(self):
+        if float(self.learn.recorder.rows[-1][-2]) >= self.target: raise CancelFitException()
+more('stop_at', {'not below the target': StopNotBelow, 'the accuracy read from the end of the row': StopFromEnd},
+     **{'stops after the first epoch': StopAtFirst, 'never stops': NeverStop,
+        'a tolerance below the target': StopOneEarly})
+
+def _imin(losses): return min(range(len(losses)), key=losses.__getitem__)
+more('pick_lr', {'the steepest fall, as a numpy float': lambda lrs, losses: np.float64(lrs[int(np.argmin(np.diff(losses)))]),
+                 'a tenth of the minimum, as a tensor': lambda lrs, losses: torch.tensor(lrs)[torch.tensor(losses).argmin()]/10},
+     **{'the rate just before the minimum': lambda lrs, losses: lrs[_imin(losses) - 1], 'a string': lambda lrs, losses: '1e-3',
+        'two thirds of the minimum': lambda lrs, losses: lrs[_imin(losses)]/1.5, 'a list of rates': lambda lrs, losses: lrs[:3]})
+
+more('softmax', {'shifted by the row maximum': lambda x: (x - x.max(1, keepdim=True).values).exp()/(x - x.max(1, keepdim=True).values).exp().sum(1, keepdim=True),
+                 'float64, through logsumexp': lambda x: (x.double() - x.double().logsumexp(1, keepdim=True)).exp()},
+     **{'no exp': lambda x: x/x.sum(1, keepdim=True), 'the log-softmax': lambda x: torch.log_softmax(x, 1),
+        'no division': lambda x: x.exp(), 'a string': lambda x: 'x.softmax(1)'})
+
+more('log_softmax', {'torch.log_softmax itself': lambda x: torch.log_softmax(x, 1),
+                     'float64, through logsumexp': lambda x: x.double() - x.double().logsumexp(1, keepdim=True)},
+     **{'no maximum subtracted': lambda x: x - x.exp().sum(1, keepdim=True).log(),
+        'the maximum of the whole tensor': lambda x: x - x.max() - (x - x.max()).exp().sum(1, keepdim=True).log(),
+        'the softmax, not its log': lambda x: torch.softmax(x, 1), 'log base 2': lambda x: torch.log_softmax(x, 1)/math.log(2)})
+
+more('cross_entropy', {'nll_loss of log_softmax': lambda x, t: F.nll_loss(F.log_softmax(x, 1), t),
+                       'gather, float64': lambda x, t: -torch.log_softmax(x.double(), 1).gather(1, t[:, None]).mean()},
+     **{'a string': lambda x, t: 'F.cross_entropy(x, t)'})
+
+def gd32(df, eta, x0, steps):
+    xs = [torch.tensor(x0, dtype=torch.float32)]
+    for _ in range(steps): xs.append(xs[-1] - eta*df(xs[-1]))
+    return xs
+more('gd', {'float32 tensors': gd32, 'numpy floats': lambda df, eta, x0, steps: list(np.float64(gd(df, eta, x0, steps)))},
+     **{'a string': lambda df, eta, x0, steps: str(gd(df, eta, x0, steps)),
+        'eta hard-coded to 0.1': lambda df, eta, x0, steps: gd(df, 0.1, x0, steps),
+        'the gradient at x0 every step': lambda df, eta, x0, steps: [x0 - k*eta*df(x0) for k in range(steps + 1)],
+        'without x0': lambda df, eta, x0, steps: gd(df, eta, x0, steps)[1:],
+        'strings of numbers': lambda df, eta, x0, steps: [f'{v}' for v in gd(df, eta, x0, steps)]})
+
+def newton32(df, d2f, x0, steps):
+    xs = [torch.tensor(x0, dtype=torch.float32)]
+    for _ in range(steps): x = float(xs[-1]); xs.append(torch.tensor(x - df(x)/d2f(x), dtype=torch.float32))
+    return xs
+more('newton', {'float32 tensors': newton32, 'numpy floats': lambda *a: [np.float64(v) for v in newton(*a)]},
+     **{'a string': lambda *a: str(newton(*a)),
+        'divided by the square of d2f': lambda df, d2f, x0, steps: gd(lambda x: df(x)/d2f(x)**2, 1., x0, steps),
+        'a damped step (half)': lambda df, d2f, x0, steps: gd(lambda x: df(x)/d2f(x), 0.5, x0, steps),
+        'without x0': lambda *a: newton(*a)[1:]})
+
+more('max_lr', {'numpy': lambda H: 2/np.linalg.eigvalsh(H.numpy()).max(),
+                'a tensor from float32': lambda H: 2/torch.linalg.eigvalsh(H.float())[-1]},
+     **{'2/trace': lambda H: 2/H.trace().item(), 'hard-coded 0.5': lambda H: 0.5, 'a string': lambda H: '0.5',
+        'every eigenvalue': lambda H: 2/torch.linalg.eigvalsh(H)})
+
+def minibatch_grad_autograd(X, y, w, idx):
+    w = w.clone().requires_grad_(); (0.5*((X[idx]@w - y[idx])**2).mean()).backward(); return w.grad
+more('minibatch_grad', {'float32': lambda X, y, w, idx: minibatch_grad(X.float(), y.float(), w.float(), idx),
+                        'einsum': lambda X, y, w, idx: torch.einsum('bi,b->i', X[idx], X[idx]@w - y[idx])/len(idx)},
+     **{'autograd': minibatch_grad_autograd, 'a string': lambda X, y, w, idx: 'X.T@(X@w - y)',
+        'w ignored': lambda X, y, w, idx: -X[idx].T@y[idx]/len(idx)})
+
+def rotation(n, bs, seed): k = int(torch.randint(1, n, (1,), generator=torch.Generator().manual_seed(seed))); return list(torch.arange(n).roll(k).split(bs))
+def block_shuffle(n, bs, seed):
+    g = torch.Generator().manual_seed(seed)
+    return [b[torch.randperm(len(b), generator=g)] for b in torch.arange(n).split(bs)]
+def batches_shuffled(n, bs, seed):
+    bs_ = list(torch.arange(n).split(bs)); g = torch.Generator().manual_seed(seed)
+    return [bs_[i] for i in torch.randperm(len(bs_), generator=g)]
+def global_seed(n, bs, seed): torch.manual_seed(seed); return list(torch.randperm(n).split(bs))
+def python_random(n, bs, seed): idx = list(range(n)); random.Random(seed).shuffle(idx); return [idx[i:i + bs] for i in range(0, n, bs)]
+more('epoch_batches', {'torch.manual_seed (the global generator)': global_seed, 'Python lists from random.Random': python_random,
+                       'numpy arrays': lambda n, bs, seed: np.array_split(np.random.default_rng(seed).permutation(n), range(bs, n, bs))},
+     **{'a rotation of arange(n)': rotation, 'shuffled only inside fixed blocks': block_shuffle,
+        'the batches shuffled, not the examples': batches_shuffled,
+        'reversed': lambda n, bs, seed: list(torch.arange(n).flip(0).split(bs)),
+        'one tensor, not a list': lambda n, bs, seed: torch.randperm(n, generator=torch.Generator().manual_seed(seed))})
+
+def momentum_zeros(p, grad, state, lr, momentum):
+    b = state['b'] = momentum*state.get('b', torch.zeros_like(grad)) + grad
+    return p.sub_(lr*b)
+more('momentum_step', {'buffer from zeros, p changed in place': momentum_zeros,
+                       'float64': lambda p, g, s, lr, mom: momentum_step(p.double(), g.double(), s, lr, mom)},
+     **{'hyper-parameters hard-coded': lambda p, g, s, lr, mom: momentum_step(p, g, s, 0.1, 0.9),
+        'momentum ignored': lambda p, g, s, lr, mom: momentum_step(p, g, s, lr, 0.9),
+        'adds the step': lambda p, g, s, lr, mom: 2*p - momentum_step(p, g, s, lr, mom),
+        'buffer stored, gradient used': lambda p, g, s, lr, mom: (momentum_step(p, g, s, lr, mom), p - lr*g)[1]})
+
+def adam_t_not_kept(p, grad, state, lr, beta1, beta2, eps): state.pop('t', None); return adam_step(p, grad, state, lr, beta1, beta2, eps)
+more('adam_step', {'float64': lambda p, g, s, *h: adam_step(p.double(), g.double(), s, *h),
+                   'in place on p and the state': lambda p, g, s, *h: p.copy_(adam_step(p, g, s, *h))},
+     **{'hyper-parameters hard-coded': lambda p, g, s, *h: adam_step(p, g, s, 0.1, 0.9, 0.999, 1e-8),
+        'the step count not kept': adam_t_not_kept,
+        'no square root': lambda p, g, s, lr, b1, b2, eps: p - lr*adam_step(torch.zeros_like(p), g, s, -1., b1, b2, eps)**2,
+        'betas swapped': lambda p, g, s, lr, b1, b2, eps: adam_step(p, g, s, lr, b2, b1, eps)})

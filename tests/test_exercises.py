@@ -1,6 +1,15 @@
-"What the notebooks cannot show about the exercises: the module in a bare process, and the practice-notebook generator's command line."
-import importlib.util, json, subprocess, sys
+"""What the notebooks cannot show about the exercises: every check against the table of solutions, mistakes and
+unusual right answers; answers that harm torch's global state, hang or print megabytes; the module in a bare
+process; and the practice-notebook generator's command line."""
+import importlib.util, json, random, subprocess, sys
 from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import mnist37.exercises as E
 
 root = Path(__file__).resolve().parent.parent
 
@@ -52,3 +61,111 @@ def test_practice_command(tmp_path):
                       (('--out', str(root/'settings.ini')), 'is not a folder')]:
         r = run('.ci/practice.py', *args)
         assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The checks themselves: a table of cases (exercise, answer, expected status), run one by one.
+_spec = importlib.util.spec_from_file_location('exercise_solutions', root/'tests'/'exercise_solutions.py')
+sol = importlib.util.module_from_spec(_spec); _spec.loader.exec_module(sol)
+
+def _stub(name):
+    "The stub's answer, defined as the chapter defines it."
+    from mnist37.learner import Callback
+    ns = {'torch': torch, 'nn': nn, 'Callback': Callback}; exec(E.EXERCISES[name].stub, ns)
+    return ns[E.EXERCISES[name].answer]
+
+CASES = ([(n, 'the solution', sol.SOLUTIONS[n], 'right') for n in E.EXERCISES]
+         + [(n, 'the stub', None, 'todo') for n in E.EXERCISES]
+         + [(n, f'style: {why}', a, 'right') for n in E.EXERCISES for why, a in sol.STYLES[n].items()]
+         + [(n, f'mistake: {why}', a, 'wrong') for n in E.EXERCISES for why, a in sol.MISTAKES[n].items()])
+
+def _state():
+    return (torch.is_grad_enabled(), torch.get_default_dtype(), torch.get_num_threads(), torch.get_rng_state(),
+            random.getstate()[1], np.random.get_state()[1].tobytes())
+
+@pytest.mark.parametrize('name,why,answer,status', CASES, ids=[f'{c[0]}-{c[1]}' for c in CASES])
+def test_check(name, why, answer, status, capsys):
+    "Each case gets its status, in one printed line, and the notebook's global state is as it was."
+    if why == 'the stub': answer = _stub(name)
+    before = _state()
+    v = getattr(E, f'check_{name}')(answer)
+    assert (v.status, v.ok) == (status, status == 'right'), v.message
+    printed = capsys.readouterr().out
+    assert printed.strip() == v.message and 'Traceback' not in printed and '\n' not in v.message, printed
+    after = _state()
+    assert after[:3] == before[:3] and torch.equal(after[3], before[3]) and after[4:] == before[4:]
+
+def test_the_table_is_big_enough():
+    "Issue 25's counts: every exercise has at least 4 mistakes and 2 unusual right styles; 120 mistakes in all."
+    assert set(sol.SOLUTIONS) == set(sol.MISTAKES) == set(sol.STYLES) == set(E.EXERCISES)
+    assert min(len(m) for m in sol.MISTAKES.values()) >= 4 and min(len(s) for s in sol.STYLES.values()) >= 2
+    assert sum(map(len, sol.MISTAKES.values())) >= 120
+
+def test_messages_never_show_the_solution():
+    "No verdict on a mistake quotes the code or formula of a solution."
+    leaks = ('range(n)', 'mean((-1, -2))', '.unsqueeze(1)', 'log(sum(exp', 'keepdim', 'params.grad = None',
+             'p.grad.data', '.abs()', 'torch.randperm', 'dim=1', 'torch.randn', '.requires_grad_()', 'backward()')
+    for n in E.EXERCISES:
+        for why, a in sol.MISTAKES[n].items():
+            msg = E.run_check(n, a).message
+            assert not [l for l in leaks if l in msg], (n, why, msg)
+
+# ---------------------------------------------------------------------------------------------------------------
+# Answers that harm what comes after them: each bad answer, then another exercise's right answer, which must pass.
+def _grad_off(p, t): torch.set_grad_enabled(False); return sol.mnist_loss(p, t)
+def _dtype64(p, t): torch.set_default_dtype(torch.float64); raise ValueError('after changing the default dtype')
+def _seeds(n, bs, seed): torch.manual_seed(0); random.seed(0); np.random.seed(0); torch.set_num_threads(1); return None
+def _unsqueeze(p, t): t.unsqueeze_(1); p.unsqueeze_(1); return sol.mnist_loss(p, t)
+
+@pytest.mark.parametrize('bad', [('mnist_loss', _grad_off), ('mnist_loss', _dtype64), ('epoch_batches', _seeds),
+                                 ('mnist_loss', _unsqueeze), ('mean_image', lambda s: s.zero_().mean(0)),
+                                 ('rmse', sol._rmse_in_place)], ids=lambda b: f'{b[0]}-{b[1].__name__}')
+@pytest.mark.parametrize('then', ['mnist_loss', 'sgd_step', 'init_params', 'fit_quadratic', 'basic_optim', 'rmse'])
+def test_a_bad_answer_does_not_harm_the_next_check(bad, then):
+    before = _state()
+    E.run_check(*bad)
+    assert _state()[:3] == before[:3] and torch.equal(_state()[3], before[3])
+    assert E.run_check(then, sol.SOLUTIONS[then]).ok
+
+def test_the_right_answer_is_right_after_in_place_changes():
+    "The issue's false failures: `a -= b` in a right RMSE, `unsqueeze_` in a right loss, are told right."
+    assert E.run_check('rmse', sol._rmse_in_place).ok
+    def loss(p, t): t.unsqueeze_(1); return sol.mnist_loss(p[:, None], t)
+    assert E.run_check('mnist_loss', loss).ok
+
+def test_a_hang_is_stopped(monkeypatch):
+    "An answer that never returns is stopped after the time limit, with a message that says so."
+    monkeypatch.setattr(E, '_LIMIT_S', 0.5)
+    def forever(a, b):
+        while True: pass
+    v = E.run_check('rmse', forever)
+    assert v.status == 'wrong' and 'stopped my_rmse(a, b) after 0.5 s' in v.message, v.message
+    assert E.run_check('rmse', sol.SOLUTIONS['rmse']).ok           # the timer is gone
+
+def test_megabytes_of_output_are_bounded(capsys):
+    "An answer that prints 5 MB: the verdict keeps the first 2,000 characters and says how many more there were."
+    def chatty(a, b): print('x'*5_000_000); return sol.SOLUTIONS['rmse'](a, b)
+    v = E.check_rmse(chatty)
+    out = capsys.readouterr().out
+    assert v.ok and len(out) < 3000 and '4,998,001 more characters not shown' in out, out[-200:]
+
+def test_strings_and_numpy_where_a_number_is_asked():
+    assert 'string' in E.run_check('max_param_diff', lambda ps, qs: '2.0').message
+    assert E.run_check('max_lr', lambda H: np.float32(2/np.linalg.eigvalsh(H.numpy()).max())).ok
+    assert E.run_check('max_param_diff', lambda ps, qs: np.array([sol.max_param_diff(ps, qs)])).ok
+    assert not E.run_check('max_param_diff', lambda ps, qs: np.array([2.0, 1.0])).ok
+
+@pytest.mark.parametrize('name', list(E.EXERCISES))
+def test_the_chapters_stub_and_check_cells(name, capsys):
+    "Each chapter's own stub cell and check cell, run as the chapter has them (no data needed): 'not done yet'."
+    import re
+    from mnist37.learner import Callback
+    ex = E.EXERCISES[name]
+    cells = [''.join(c['source']) for c in json.loads((root/'nbs'/f'{ex.nb}.ipynb').read_text())['cells']
+             if c['cell_type'] == 'code']
+    stub = [s for s in cells if re.search(rf'^(def|class) {ex.answer}\b|^{ex.answer} =', s, re.M)]
+    check = [s for s in cells if f'check_{name}(' in s]
+    assert len(stub) == 1 and len(check) == 1, (ex.nb, name, len(stub), len(check))
+    ns = {'torch': torch, 'nn': nn, 'Callback': Callback, **{k: getattr(E, k) for k in E.__all__}}
+    exec(stub[0], ns); exec(check[0], ns)
+    assert capsys.readouterr().out.startswith('⏳ Not done yet')
