@@ -971,6 +971,12 @@ def check_gd(fn):
         raise Wrong(f"on f(x) = x² from 10 with eta = 0.2 your x{i} is {got[i]:.7g}; gradient descent visits "
                     f"{want[i]:.7g} (from x{i - 1} = {want[i - 1]:.7g})" if i
                     else f"your list starts at {got[0]:g}, not at x0 = 10")
+    other = _as_floats(_call(fn, df, 0.05, -3., 4, what='my_gd(df, 0.05, -3., 4)'), 'my_gd(df, 0.05, -3., 4)', 5)
+    want2 = _gd_ref(df, 0.05, -3., 4)
+    if not _close(other, want2, _TOL32):
+        raise Wrong(f"right with eta = 0.2 from 10, but with eta = 0.05 from -3 your points are "
+                    f"{[round(v, 6) for v in other]}; gradient descent visits {[round(v, 6) for v in want2]}: are "
+                    "eta, x0 and steps given the ones used?")
     return f"on f(x) = x² with eta = 0.2, x10 = {got[-1]:.6g}, the textbook's 0.0604662."
 
 # %% ../nbs/94_exercises.ipynb #11ffa758

@@ -438,3 +438,4 @@ more('adam_step', {'float64': lambda p, g, s, *h: adam_step(p.double(), g.double
         'the step count not kept': adam_t_not_kept,
         'no square root': lambda p, g, s, lr, b1, b2, eps: p - lr*adam_step(torch.zeros_like(p), g, s, -1., b1, b2, eps)**2,
         'betas swapped': lambda p, g, s, lr, b1, b2, eps: adam_step(p, g, s, lr, b2, b1, eps)})
+more('gd', **{'eta and x0 hard-coded to the example': lambda df, eta, x0, steps: gd(df, 0.2, 10., steps)})
