@@ -73,15 +73,17 @@ def _names(src: str) -> tuple:
 
 
 def needed_hidden(cells) -> set:
-    "Indices of the hidden code cells that bind a name a later visible code cell reads (they stay, or the notebook would not run)."
-    code = [(i, c) for i, c in enumerate(cells) if c['cell_type'] == 'code']
-    need, used_later = set(), set()
-    for i, c in reversed(code):
+    """Indices of the hidden code cells that bind a name a later kept code cell reads before binding it (they stay, or
+    the notebook would not run); a cell that is not Python, or imports `*`, stays too."""
+    keep, wanted = set(), set()
+    for i in reversed(range(len(cells))):
+        c = cells[i]
+        if c['cell_type'] != 'code': continue
         bound, used = _names(_code(c))
-        if hidden(c):
-            if bound is None or '*' in bound or bound & used_later: need.add(i); used_later |= used or set()
-        elif used is not None: used_later |= used
-    return need
+        if hidden(c) and not (bound is None or '*' in bound or bound & wanted): continue
+        if hidden(c): keep.add(i)
+        if bound is not None: wanted = (wanted - bound) | (used - bound)
+    return keep
 
 
 def practice(nb:dict, name:str) -> dict:

@@ -126,8 +126,8 @@ def test_practice_good_set_exits_0(tmp_path):
 def test_practice_keeps_hidden_cells_a_later_cell_needs():
     md = {'cell_type': 'markdown', 'id': 't', 'metadata': {}, 'source': '# T\n\n> d'}
     cells = [md, *nb('#| hide\nimport os\nfrom math import tau', '#| hide\ntest = 1\nassert test',
-                     'print(os.sep)', '#| hide\nprint(os.sep)')['cells']]
+                     'print(os.sep)', '#| hide\nprint(os.sep)', '#| hide\nfor k in range(2): pass', 'k = 5\nprint(k)')['cells']]
     cells.append({**nb('y = 1')['cells'][0], 'id': 'z', 'metadata': {'jupyter': {'source_hidden': True}}})
     got = practice.practice({'cells': cells, 'metadata': {}}, 'x')
-    assert [c['source'] for c in got['cells'] if c['cell_type'] == 'code'] == ['#| hide\nimport os\nfrom math import tau', 'print(os.sep)']
-    assert [practice.hidden(c) for c in cells[1:]] == [True, True, False, True, True]
+    assert [c['source'] for c in got['cells'] if c['cell_type'] == 'code'] == ['#| hide\nimport os\nfrom math import tau', 'print(os.sep)', 'k = 5\nprint(k)']
+    assert [practice.hidden(c) for c in cells[1:]] == [True, True, False, True, True, False, True]
