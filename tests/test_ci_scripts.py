@@ -131,3 +131,34 @@ def test_practice_keeps_hidden_cells_a_later_cell_needs():
     got = practice.practice({'cells': cells, 'metadata': {}}, 'x')
     assert [c['source'] for c in got['cells'] if c['cell_type'] == 'code'] == ['#| hide\nimport os\nfrom math import tau', 'print(os.sep)', 'k = 5\nprint(k)']
     assert [practice.hidden(c) for c in cells[1:]] == [True, True, False, True, True, False, True]
+
+
+def test_practice_keeps_headings_prompts_code_and_exercises():
+    md = lambda i, s: {'cell_type': 'markdown', 'id': i, 'metadata': {}, 'source': s}
+    nb = {'cells': [md('t', '# Title\n\n> one line'), md('p', 'Prose.\n## A heading\nMore prose.\n> **Stop and think:** why?\n> (two lines)\nafter'),
+                    {'cell_type': 'code', 'id': 'c', 'execution_count': 3, 'metadata': {'tags': ['x']}, 'outputs': [{'output_type': 'stream', 'name': 'stdout', 'text': '1'}], 'source': 'print(1)'},
+                    md('ex-a-statement', '**Exercise: a.** Do it.'), md('q', 'Only prose.')],
+          'metadata': {'kernelspec': {'name': 'python3'}}, 'nbformat': 4, 'nbformat_minor': 5}
+    out = practice.practice(nb, 'xx')
+    srcs = [''.join(c['source']) for c in out['cells']]
+    assert srcs[0] == '# Title' and 'Practice version of `nbs/xx.ipynb`' in srcs[1], srcs
+    assert srcs[2:] == ['## A heading\n> **Stop and think:** why?\n> (two lines)', 'print(1)', '**Exercise: a.** Do it.'], srcs
+    code = out['cells'][3]
+    assert code['outputs'] == [] and code['execution_count'] is None and code['metadata'] == {}
+
+
+def test_practice_command(tmp_path):
+    r = script('practice.py', '--out', tmp_path, '01_baseline')
+    assert r.returncode == 0, r.stderr
+    chapter = json.loads((ROOT/'nbs'/'01_baseline.ipynb').read_text())
+    got = json.loads((tmp_path/'01_baseline.ipynb').read_text())
+    need = practice.needed_hidden(chapter['cells'])
+    code = lambda cells: [''.join(c['source']) for c in cells if c['cell_type'] == 'code']
+    shown = [c for i, c in enumerate(chapter['cells']) if not practice.hidden(c) or i in need]
+    assert code(got['cells']) == code(shown) and all(not c.get('outputs') for c in got['cells'])
+    assert any(practice.hidden(c) for c in chapter['cells']) and len(code(shown)) < len(code(chapter['cells']))
+    assert [p.name for p in tmp_path.iterdir()] == ['01_baseline.ipynb']      # no temporary file left
+    for args, msg in [(('nope',), 'error: no chapter notebook nope'), (('--out', ROOT/'nbs'), 'error: --out must not be nbs/'),
+                      (('--out', ROOT/'settings.ini'), 'is not a folder'), (('--jobs', '0'), 'must be at least 1')]:
+        r = script('practice.py', *args)
+        assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr and r.stderr.strip().splitlines()[-1].startswith(('error', 'practice.py: error')), (args, r.stderr)
