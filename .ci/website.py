@@ -80,10 +80,14 @@ def split_table_rows(path: Path) -> list:
 
 
 def lint(paths) -> list:
-    "Errors nbdev's processing does not report: title cells nbdev cannot read, table rows split by a code span."
-    res = [f'{p.relative_to(root)}: {t}' for p in paths if (t := title_problem(p))]
-    res.extend(f'{p.relative_to(root)}: cell {i}: a table row has `|` inside a code span (it splits the cell, on GitHub too): {line[:80]!r}'
-               for p in paths for i, line in split_table_rows(p))
+    "Errors nbdev's processing does not report: notebooks that are not JSON, title cells nbdev cannot read, table rows split by a code span."
+    res = []
+    for p in paths:
+        try: json.loads(p.read_text(encoding='utf-8'))
+        except (UnicodeDecodeError, ValueError) as e: res.append(f'{p.relative_to(root)}: not a notebook (not JSON: {e})'); continue
+        if (t := title_problem(p)): res.append(f'{p.relative_to(root)}: {t}')
+        res.extend(f'{p.relative_to(root)}: cell {i}: a table row has `|` inside a code span (it splits the cell, on GitHub too): {line[:80]!r}'
+                   for i, line in split_table_rows(p))
     return res
 
 

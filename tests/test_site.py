@@ -158,3 +158,12 @@ def test_hidden_sources_are_what_nbdev_left_off_the_page(tmp_path):
     nb = json.loads(p.read_text()); nb['cells'].insert(0, {'cell_type': 'raw', 'metadata': {}, 'source': '---\noutput-file: foo.html\n---\n'})
     p.write_text(json.dumps(nb))
     assert site.hidden_sources(tmp_path/'nbs', tmp_path/'proc') == {'foo.html': ['secret = 42', 'def f(): pass']}
+
+
+def test_lint_names_each_notebook_that_is_not_json(tmp_path, monkeypatch):
+    monkeypatch.setattr(site, 'root', tmp_path)
+    (tmp_path/'01_cut.ipynb').write_text('{"cells": [')
+    good = tmp_path/'02_ok.ipynb'
+    good.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': '# T\n\n> d'}], 'metadata': {}}))
+    errs = site.lint([tmp_path/'01_cut.ipynb', good])
+    assert len(errs) == 1 and errs[0].startswith('01_cut.ipynb: not a notebook (not JSON: '), errs
