@@ -118,7 +118,9 @@ def proc_main(workers: int, force: bool):
         if not failed: failed.append(f'FAIL nbdev processing: {type(err).__name__}: {err}')
     mixed = [' '.join(str(w.message).split())[:300] for w in ws if MIXED in str(w.message)]
     for m in dict.fromkeys(str(w.message) for w in ws if MIXED not in str(w.message)): print(f'warning: {m}', file=sys.stderr)
-    if mixed: failed.append('nbdev runs these cells on their own for their imports: give imports their own cells\n  ' + '\n  '.join(mixed))
+    if mixed:               # the cache would keep these notebooks and hide the warning next time: process all again then
+        shutil.rmtree(proc, ignore_errors=True)
+        failed.append('nbdev runs these cells on their own for their imports: give imports their own cells\n  ' + '\n  '.join(mixed))
     if failed: sys.exit('error: nbdev could not process the notebooks:\n' + '\n'.join(failed))
 
 

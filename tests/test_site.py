@@ -167,3 +167,33 @@ def test_lint_names_each_notebook_that_is_not_json(tmp_path, monkeypatch):
     good.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': '# T\n\n> d'}], 'metadata': {}}))
     errs = site.lint([tmp_path/'01_cut.ipynb', good])
     assert len(errs) == 1 and errs[0].startswith('01_cut.ipynb: not a notebook (not JSON: '), errs
+
+
+@pytest.mark.skipif(importlib.util.find_spec('nbdev') is None, reason="needs nbdev (the build's --nbdev-python)")
+def test_nbdev_processing_reports_each_notebook(tmp_path):
+    "`website.py _proc` is nbdev's proc_nbs: each notebook it cannot process is named with its error, the rest are processed, and nbdev's warning about a cell mixing imports fails it."
+    import shutil
+    (tmp_path/'.ci').mkdir(); (tmp_path/'nbs').mkdir()
+    for f in ('website.py', 'practice.py', 'run_nbs.py'): shutil.copy(ROOT/'.ci'/f, tmp_path/'.ci'/f)
+    shutil.copy(ROOT/'settings.ini', tmp_path/'settings.ini')
+    def nb(name, *srcs):
+        cells = [{'cell_type': 'markdown', 'id': 't', 'metadata': {}, 'source': '# X\n\n> d'}] + [
+            {'cell_type': 'code', 'id': f'c{i}', 'metadata': {}, 'source': s, 'outputs': [], 'execution_count': None}
+            for i, s in enumerate(('#| export\ndef f(): pass', *srcs))]
+        (tmp_path/'nbs'/name).write_text(json.dumps({'cells': cells, 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}))
+    nb('01_raises.ipynb', 'import os\nraise ValueError("boom")')
+    (tmp_path/'nbs'/'02_cut.ipynb').write_text('{"cells": [')
+    nb('03_ok.ipynb', 'import os', 'y = 1')
+    r = subprocess.run([sys.executable, str(tmp_path/'.ci'/'website.py'), '_proc'], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, 'PYTHONPATH': str(ROOT)})
+    assert r.returncode == 1 and 'FAIL nbs/01_raises.ipynb' in r.stderr and "ValueError('boom')" in r.stderr, r.stderr
+    assert 'FAIL nbs/02_cut.ipynb' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert sorted(p.name for p in (tmp_path/'_proc').glob('*.ipynb')) == ['03_ok.ipynb']
+    nb('04_mixed.ipynb', 'import os\nx = os.sep')
+    (tmp_path/'nbs'/'01_raises.ipynb').unlink(); (tmp_path/'nbs'/'02_cut.ipynb').unlink()
+    r = subprocess.run([sys.executable, str(tmp_path/'.ci'/'website.py'), '_proc'], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, 'PYTHONPATH': str(ROOT)})
+    assert r.returncode == 1 and 'give imports their own cells' in r.stderr and 'import os x = os.sep' in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, str(tmp_path/'.ci'/'website.py'), '_proc'], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, 'PYTHONPATH': str(ROOT)})
+    assert r.returncode == 1 and 'give imports their own cells' in r.stderr, r.stderr       # not hidden by nbdev's cache
