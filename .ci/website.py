@@ -289,7 +289,7 @@ def practice_page(chapters: list) -> str:
 
 > Every chapter again without its prose and outputs: you write the results, its exercises check them.
 
-A practice notebook keeps a chapter's headings, its "Stop and think" prompts, its code cells (with no outputs) and its
+A practice notebook keeps a chapter's headings, its "Stop and think" prompts, its visible code cells (with no outputs) and its
 exercises, like the `clean/` notebooks of fastbook. Download one, open it in Jupyter (in a clone of the repository, with the
 package installed: `pip install -e ".[nbs]"`), predict what each cell prints before you run it, and run each exercise's check
 once you have filled in its stub. They are generated from the chapters, never edited by hand: `python .ci/practice.py`

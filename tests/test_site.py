@@ -175,7 +175,7 @@ def test_nbdev_processing_reports_each_notebook(tmp_path):
     import shutil
     (tmp_path/'.ci').mkdir(); (tmp_path/'nbs').mkdir()
     for f in ('website.py', 'practice.py', 'run_nbs.py'): shutil.copy(ROOT/'.ci'/f, tmp_path/'.ci'/f)
-    shutil.copy(ROOT/'settings.ini', tmp_path/'settings.ini')
+    for f in ('settings.ini', 'pyproject.toml'): shutil.copy(ROOT/f, tmp_path/f)     # nbdev 2 reads the one, nbdev 3 the other
     def nb(name, *srcs):
         cells = [{'cell_type': 'markdown', 'id': 't', 'metadata': {}, 'source': '# X\n\n> d'}] + [
             {'cell_type': 'code', 'id': f'c{i}', 'metadata': {}, 'source': s, 'outputs': [], 'execution_count': None}
