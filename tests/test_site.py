@@ -1,4 +1,4 @@
-"""The website's checker (.ci/site.py check) fails on each kind of broken page, and its conversion of nbdev's
+"""The website's checker (.ci/website.py check) fails on each kind of broken page, and its conversion of nbdev's
 processed notebooks keeps what a page needs. The browser tests need Playwright and Chromium: they run in the
 site venv (.ci/run: `$site/bin/python -m pytest tests/test_site.py`) and are skipped in venvs without them."""
 import base64, importlib.util, json, os, subprocess, sys
@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-spec = importlib.util.spec_from_file_location('mnist37_site', ROOT/'.ci'/'site.py')
-site = importlib.util.module_from_spec(spec); spec.loader.exec_module(site)
+sys.path.insert(0, str(ROOT/'.ci'))
+import website as site   # noqa: E402  (.ci is a folder of importable scripts)
 CHROMIUM = os.environ.get('CHROMIUM', '/usr/bin/chromium')
 browser = pytest.mark.skipif(importlib.util.find_spec('playwright') is None or not Path(CHROMIUM).exists(),
                              reason='needs Playwright and Chromium (the site venv)')
@@ -48,7 +48,8 @@ GOOD = {'index.html': '<h1>Home</h1><img src="ok.png"><a href="a.html">a</a> <a 
 
 
 def check(d: Path, nbs: Path):
-    return subprocess.run([sys.executable, str(ROOT/'.ci'/'site.py'), 'check', str(d), '--nbs', str(nbs), '--chromium', CHROMIUM],
+    return subprocess.run([sys.executable, str(ROOT/'.ci'/'website.py'), 'check', str(d), '--nbs', str(nbs), '--proc', str(nbs.parent/'proc'),
+                           '--chromium', CHROMIUM],
                           capture_output=True, text=True, timeout=300)
 
 
@@ -63,6 +64,10 @@ def test_check_passes_a_good_site(tmp_path):
 def test_check_fails_each_broken_page(tmp_path):
     nbs = tmp_path/'nbs'
     notebook(nbs, '01_foo.ipynb', ['#| hide\nsecret_value = 42\nprint(secret_value)', 'shown = 1'])
+    processed = notebook(tmp_path/'proc', '01_foo.ipynb', ['shown = 1'])        # what nbdev's processing left on the page
+    nb = json.loads(processed.read_text())
+    nb['cells'].insert(0, {'cell_type': 'raw', 'metadata': {}, 'source': '---\noutput-file: foo.html\n---\n'})
+    processed.write_text(json.dumps(nb))
     bad = {'broken_image.html': '<img src="missing.png"><img src="ok.png">',
            'dead_link.html': '<a href="nowhere.html">x</a><a href="a.html">fine</a>',
            'dead_anchor.html': '<a href="a.html#no-such-id">x</a>',
@@ -97,19 +102,8 @@ def test_check_fails_each_broken_page(tmp_path):
 
 
 def test_check_refuses_an_empty_folder(tmp_path):
-    r = subprocess.run([sys.executable, str(ROOT/'.ci'/'site.py'), 'check', str(tmp_path)], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, str(ROOT/'.ci'/'website.py'), 'check', str(tmp_path)], capture_output=True, text=True)
     assert r.returncode == 1 and r.stderr.startswith('error: no pages in'), r.stderr
-
-
-def test_lint_finds_cells_mixing_imports_with_code(tmp_path):
-    p = notebook(tmp_path, '01_x.ipynb', ['import torch\nfrom pathlib import Path',        # imports only: fine
-                                           'import pandas as pd\ndf = pd.DataFrame()',      # mixed: nbdev re-runs it alone
-                                           '#| export\nimport re\ndef f(): return re',      # export cells run anyway
-                                           '#| hide\nimport os\nx = os.sep',                # hidden and mixed
-                                           "#| hide\nimport importlib.util\nif importlib.util.find_spec('nbdev'): from nbdev import nbdev_export; nbdev_export()",
-                                           '#| eval: false\nimport nothing\nnothing()',       # never run
-                                           'def g():\n    import json\n    return json'])  # an import inside code
-    assert [(i, hidden) for i, hidden, _ in site.mixed_import_cells(p)] == [(1, False), (3, True), (6, False)]
 
 
 def test_lint_wants_a_title_and_a_one_line_description(tmp_path):
@@ -154,3 +148,52 @@ def test_convert_makes_nbdev_markdown_plain(tmp_path):
     assert [c['source'] for c in cells] == ['# SGD\n\n> The seven steps.', 'show_doc(f)', 'x = 1']
     assert cells[1]['metadata'] == {'tags': ['remove-input']} and cells[2]['metadata'] == {}
     assert len({c['id'] for c in cells}) == 3
+
+
+def test_hidden_sources_are_what_nbdev_left_off_the_page(tmp_path):
+    "The checker's list of hidden cells comes from nbdev's processed notebooks: what they dropped, under their page name."
+    notebook(tmp_path/'nbs', '01_foo.ipynb', ['#| hide\nsecret = 42', '#| export\ndef f(): pass', 'shown = 1', '#| echo: false\nx = 2'])
+    notebook(tmp_path/'nbs', '02_bar.ipynb', ['y = 3'])            # not processed: no list
+    p = notebook(tmp_path/'proc', '01_foo.ipynb', ['shown = 1', '#| echo: false\nx = 2'])
+    nb = json.loads(p.read_text()); nb['cells'].insert(0, {'cell_type': 'raw', 'metadata': {}, 'source': '---\noutput-file: foo.html\n---\n'})
+    p.write_text(json.dumps(nb))
+    assert site.hidden_sources(tmp_path/'nbs', tmp_path/'proc') == {'foo.html': ['secret = 42', 'def f(): pass']}
+
+
+def test_lint_names_each_notebook_that_is_not_json(tmp_path, monkeypatch):
+    monkeypatch.setattr(site, 'root', tmp_path)
+    (tmp_path/'01_cut.ipynb').write_text('{"cells": [')
+    good = tmp_path/'02_ok.ipynb'
+    good.write_text(json.dumps({'cells': [{'cell_type': 'markdown', 'metadata': {}, 'source': '# T\n\n> d'}], 'metadata': {}}))
+    errs = site.lint([tmp_path/'01_cut.ipynb', good])
+    assert len(errs) == 1 and errs[0].startswith('01_cut.ipynb: not a notebook (not JSON: '), errs
+
+
+@pytest.mark.skipif(importlib.util.find_spec('nbdev') is None, reason="needs nbdev (the build's --nbdev-python)")
+def test_nbdev_processing_reports_each_notebook(tmp_path):
+    "`website.py _proc` is nbdev's proc_nbs: each notebook it cannot process is named with its error, the rest are processed, and nbdev's warning about a cell mixing imports fails it."
+    import shutil
+    (tmp_path/'.ci').mkdir(); (tmp_path/'nbs').mkdir()
+    for f in ('website.py', 'practice.py', 'run_nbs.py'): shutil.copy(ROOT/'.ci'/f, tmp_path/'.ci'/f)
+    for f in ('settings.ini', 'pyproject.toml'): shutil.copy(ROOT/f, tmp_path/f)     # nbdev 2 reads the one, nbdev 3 the other
+    def nb(name, *srcs):
+        cells = [{'cell_type': 'markdown', 'id': 't', 'metadata': {}, 'source': '# X\n\n> d'}] + [
+            {'cell_type': 'code', 'id': f'c{i}', 'metadata': {}, 'source': s, 'outputs': [], 'execution_count': None}
+            for i, s in enumerate(('#| export\ndef f(): pass', *srcs))]
+        (tmp_path/'nbs'/name).write_text(json.dumps({'cells': cells, 'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}))
+    nb('01_raises.ipynb', 'import os\nraise ValueError("boom")')
+    (tmp_path/'nbs'/'02_cut.ipynb').write_text('{"cells": [')
+    nb('03_ok.ipynb', 'import os', 'y = 1')
+    r = subprocess.run([sys.executable, str(tmp_path/'.ci'/'website.py'), '_proc'], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, 'PYTHONPATH': str(ROOT)})
+    assert r.returncode == 1 and 'FAIL nbs/01_raises.ipynb' in r.stderr and "ValueError('boom')" in r.stderr, r.stderr
+    assert 'FAIL nbs/02_cut.ipynb' in r.stderr and 'Traceback' not in r.stderr, r.stderr
+    assert sorted(p.name for p in (tmp_path/'_proc').glob('*.ipynb')) == ['03_ok.ipynb']
+    nb('04_mixed.ipynb', 'import os\nx = os.sep')
+    (tmp_path/'nbs'/'01_raises.ipynb').unlink(); (tmp_path/'nbs'/'02_cut.ipynb').unlink()
+    r = subprocess.run([sys.executable, str(tmp_path/'.ci'/'website.py'), '_proc'], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, 'PYTHONPATH': str(ROOT)})
+    assert r.returncode == 1 and 'give imports their own cells' in r.stderr and 'import os x = os.sep' in r.stderr, r.stderr
+    r = subprocess.run([sys.executable, str(tmp_path/'.ci'/'website.py'), '_proc'], capture_output=True, text=True, timeout=300,
+                       env={**os.environ, 'PYTHONPATH': str(ROOT)})
+    assert r.returncode == 1 and 'give imports their own cells' in r.stderr, r.stderr       # not hidden by nbdev's cache

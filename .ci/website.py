@@ -1,13 +1,15 @@
 """The course as a website, built offline from the notebooks and their stored outputs, and checked in a browser.
 
-python .ci/site.py build [--nbdev-python PY]   # nbs/*.ipynb -> _site/html (nbdev's processing, then Jupyter Book 1)
-python .ci/site.py serve [--port 8000]         # preview _site/html on http://127.0.0.1:8000
-python .ci/site.py check [DIR]                 # every page of DIR (default _site/html) in headless Chromium
-python .ci/site.py lint                        # only the notebook checks that `build` starts with
+python .ci/website.py build [--nbdev-python PY]   # nbs/*.ipynb -> _site/html (nbdev's processing, then Jupyter Book 1)
+python .ci/website.py serve [--port 8000]         # preview _site/html on http://127.0.0.1:8000
+python .ci/website.py check [DIR]                 # every page of DIR (default _site/html) in headless Chromium
+python .ci/website.py lint                        # only the notebook checks that `build` starts with
 
 Why this builder: nbdev's own site needs Quarto, which cannot be installed offline. nbdev's processing
-(`nbdev.processors.FilterDefaults`, what `nbdev_docs` runs before Quarto) is pure Python: it drops hidden
-cells and directive lines, adds the `show_doc` API blocks and links backticked names. Its output is
+(`nbdev.serve.proc_nbs`, the Python function that `nbdev_docs` runs before Quarto; never the `nbdev_proc_nbs`
+command, which needs Quarto) is pure Python: it drops hidden cells and directive lines, adds the `show_doc` API
+blocks, links backticked names, warns about cells that mix imports with other code, and keeps its results in
+`_proc/`, re-processing only the notebooks that changed since (its cache, by modification time). Its output is
 written for Quarto, so `convert` turns it into plain notebooks for Jupyter Book 1 (Sphinx, myst-nb,
 sphinx-book-theme), which builds offline from PyPI alone; Jupyter Book 2 downloads its theme at build time.
 
@@ -20,7 +22,7 @@ Reading order is file-name order; `index.ipynb` is the home page; notebooks whos
 the appendix. Between them, the page `practice.html` links the chapters' practice notebooks (`.ci/practice.py`),
 which the build writes into `practice/`.
 """
-import argparse, ast, functools, hashlib, html, http.server, importlib.util, json, os, re, shutil, subprocess, sys, tarfile, threading
+import argparse, functools, html, http.server, json, os, re, shutil, subprocess, sys, tarfile, threading
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlsplit
@@ -30,9 +32,6 @@ nbs = root/'nbs'
 out = root/'_site'
 MATHJAX = 'mathjax@3.2.2'
 DIRECTIVE = re.compile(r'^\s*#\s*\|\s*(.*?)\s*$')
-# Directives whose cells nbdev's processing removes from the page (their source, or the whole cell).
-HIDE_DIRS = {'hide', 'export', 'exporti', 'default_exp', 'export_hide'}
-
 
 def directives(src: str) -> dict:
     "The `#| name: value` lines at the top of a cell's source, as {name: value}."
@@ -63,25 +62,6 @@ def src_of(cell) -> str: return ''.join(cell['source']) if isinstance(cell['sour
 
 
 # ---------------------------------------------------------------- lint
-def mixed_import_cells(path: Path) -> list:
-    """Cells that nbdev's processing would run on their own although they hold more than imports.
-
-    nbdev runs, in a fresh kernel, every code cell containing an import statement (and every export cell);
-    one that also computes fails there with a NameError, or re-runs its work. Returns (index, hidden, first line)."""
-    found = []
-    for i, c in enumerate(json.loads(path.read_text(encoding='utf-8'))['cells']):
-        src = src_of(c)
-        if c['cell_type'] != 'code' or 'nbdev_export()' in src: continue
-        d = directives(src)
-        if d.get('eval', '').lower() == 'false' or d.keys() & {'export', 'exports', 'exporti'}: continue
-        try: tree = ast.parse(strip_directives(re.sub(r'^\s*[%!].*$', '', src, flags=re.M)))
-        except SyntaxError: continue
-        if not any(isinstance(n, (ast.Import, ast.ImportFrom)) for n in ast.walk(tree)): continue
-        if all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body): continue
-        found.append((i, bool(d.keys() & HIDE_DIRS), strip_directives(src).splitlines()[0]))
-    return found
-
-
 def title_problem(path: Path) -> str | None:
     "What is wrong with the notebook's title cell (`# Title`, then `> one-line description`), or None."
     cells = [c for c in json.loads(path.read_text(encoding='utf-8'))['cells'] if c['cell_type'] == 'markdown']
@@ -99,68 +79,73 @@ def split_table_rows(path: Path) -> list:
             for l in src_of(c).splitlines() if l.lstrip().startswith('|') and any('|' in m for m in re.findall(r'`([^`]+)`', l))]
 
 
-def lint(paths) -> tuple:
-    """(errors, warnings): title cells nbdev cannot read, visible cells that mix imports with other code, and
-    hidden ones (processing re-runs them)."""
-    res = ([f'{p.relative_to(root)}: {t}' for p in paths if (t := title_problem(p))], [])
-    res[0].extend(f'{p.relative_to(root)}: cell {i}: a table row has `|` inside a code span (it splits the cell, on GitHub too): {line[:80]!r}'
-                  for p in paths for i, line in split_table_rows(p))
+def lint(paths) -> list:
+    "Errors nbdev's processing does not report: notebooks that are not JSON, title cells nbdev cannot read, table rows split by a code span."
+    res = []
     for p in paths:
-        for i, hidden, line in mixed_import_cells(p):
-            res[hidden].append(f'{p.relative_to(root)}: cell {i}{" (hidden)" if hidden else ""} mixes imports with other code: {line[:100]!r}')
+        try: json.loads(p.read_text(encoding='utf-8'))
+        except (UnicodeDecodeError, ValueError) as e: res.append(f'{p.relative_to(root)}: not a notebook (not JSON: {e})'); continue
+        if (t := title_problem(p)): res.append(f'{p.relative_to(root)}: {t}')
+        res.extend(f'{p.relative_to(root)}: cell {i}: a table row has `|` inside a code span (it splits the cell, on GitHub too): {line[:80]!r}'
+                   for i, line in split_table_rows(p))
     return res
 
 
 # ---------------------------------------------------------------- nbdev's processing (runs in the nbdev Python)
-def proc_main(dest: Path, paths):
-    "Run nbdev's doc processors on each notebook (one process, in order), writing the results to `dest`."
-    os.environ['IN_TEST'] = '1'               # as nbdev.serve_drv does: the notebooks' own "only when not testing" guards
+MIXED = 'Found cells containing imports and other code'
+
+
+def proc_main(workers: int, force: bool):
+    """`nbdev.serve.proc_nbs` into `_proc/`; every notebook it could not process is reported with its error, and a cell
+    that mixes imports with other code (nbdev's warning: it runs such a cell alone) fails the build."""
+    import warnings
     os.chdir(root)
-    try: from execnb.nbio import read_nb, write_nb       # nbdev 2
-    except ImportError: from fastcore.nbio import read_nb, write_nb   # nbdev 3
+    from nbdev.serve import proc_nbs
+    import nbdev.serve_drv
     from nbdev.processors import FilterDefaults
+    with warnings.catch_warnings(record=True) as ws:        # with workers=0 nbdev's warnings come here, else to stderr
+        warnings.simplefilter('always')
+        try: proc_nbs(n_workers=workers, force=force); err = None
+        except Exception as e: err = e
+    proc = root/'_proc'
     failed = []
-    for p in paths:
-        nb = read_nb(p)
-        try: FilterDefaults()(nb)
-        except Exception as e:
-            failed.append(f'{p.relative_to(root)}: {e}\n{e.__cause__!r}'); continue
-        write_nb(nb, dest/p.name)
-    if failed: sys.exit('error: nbdev could not process:\n' + '\n'.join(failed))
+    if err is not None:                 # nbdev stops at the first error: process the others one by one, for each one's error
+        for p in notebooks():
+            d = proc/p.relative_to(nbs)
+            if d.exists() and d.stat().st_mtime >= p.stat().st_mtime: continue
+            try: nbdev.serve_drv.main((p, d, FilterDefaults))
+            except Exception as e: failed.append(f'FAIL {p.relative_to(root)}\n  {e}' + (f'\n  {e.__cause__!r}' if e.__cause__ else ''))
+        if not failed: failed.append(f'FAIL nbdev processing: {type(err).__name__}: {err}')
+    mixed = [' '.join(str(w.message).split())[:300] for w in ws if MIXED in str(w.message)]
+    for m in dict.fromkeys(str(w.message) for w in ws if MIXED not in str(w.message)): print(f'warning: {m}', file=sys.stderr)
+    if mixed:               # the cache would keep these notebooks and hide the warning next time: process all again then
+        shutil.rmtree(proc, ignore_errors=True)
+        failed.append('nbdev runs these cells on their own for their imports: give imports their own cells\n  ' + '\n  '.join(mixed))
+    if failed: sys.exit('error: nbdev could not process the notebooks:\n' + '\n'.join(failed))
 
 
-def key_of(p: Path, nbdev_python: str) -> str:
-    "What decides a notebook's processed form: itself, the package, the settings and the nbdev that processes it."
-    h = hashlib.sha256(nbdev_python.encode())
-    for f in [p, root/'settings.ini', *sorted((root/'mnist37').glob('*.py'))]: h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-def process(paths, proc: Path, nbdev_python: str):
-    "Processed notebooks in `proc`, re-processing only those whose inputs changed."
-    proc.mkdir(parents=True, exist_ok=True)
-    keys = {p: key_of(p, nbdev_python) for p in paths}
-    def fresh(p): return (proc/p.name).exists() and (proc/f'{p.stem}.key').exists() and (proc/f'{p.stem}.key').read_text() == keys[p]
-    todo = [p for p in paths if not fresh(p)]
-    for p in todo: (proc/p.name).unlink(missing_ok=True); (proc/f'{p.stem}.key').unlink(missing_ok=True)
-    if not todo: return
-    print(f'nbdev processing {len(todo)} notebook(s) with {nbdev_python}', flush=True)
+def process(nbdev_python: str, workers: int = 0, force: bool = False) -> Path:
+    "Run nbdev's processing with `nbdev_python` (which has nbdev and the package); return its `_proc/` folder."
+    print(f'nbdev processing (nbdev.serve.proc_nbs, cached in _proc/) with {nbdev_python}', flush=True)
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join([str(root), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep),
            'MPLBACKEND': 'Agg'}
-    r = subprocess.run([nbdev_python, __file__, '_proc', str(proc), *map(str, todo)], env=env, cwd=root)
-    for p in todo:
-        if (proc/p.name).exists(): (proc/f'{p.stem}.key').write_text(keys[p])
+    r = subprocess.run([nbdev_python, __file__, '_proc', '--workers', str(workers), *(['--force'] if force else [])], env=env, cwd=root)
     if r.returncode: sys.exit(r.returncode)
+    return root/'_proc'
 
 
 # ---------------------------------------------------------------- Quarto-flavoured markdown -> Jupyter Book
-def page_names(proc: Path, paths) -> dict:
-    """notebook file name -> its page, nbdev's `output-file` (02_sgd.ipynb -> sgd.html, index.ipynb -> index.html).
+def page_name(p: Path, processed: dict) -> str:
+    "The page of notebook `p`: nbdev's `output-file` in its processed form `processed` (02_sgd.ipynb -> sgd.html)."
+    return front_matter(processed).get('output-file', p.stem + '.html')
 
-    Pages carry nbdev's names because those are what nbdev's links and `_modidx.py` point to."""
+
+def page_names(proc: Path, paths) -> dict:
+    """notebook file name -> its page (index.ipynb -> index.html). Pages carry nbdev's names because those are what
+    nbdev's links and `_modidx.py` point to."""
     names = {}
     for p in paths:
-        page = front_matter(json.loads((proc/p.name).read_text(encoding='utf-8'))).get('output-file', p.stem + '.html')
+        page = page_name(p, json.loads((proc/p.name).read_text(encoding='utf-8')))
         if page in names.values(): sys.exit(f'error: {p.relative_to(root)} and another notebook both become {page}: rename one.')
         names[p.name] = page
     return names
@@ -295,13 +280,6 @@ def book_toc(paths, names: dict) -> str:
 PRACTICE = 'practice'     # the page practice.html, and the folder its notebooks are downloaded from
 
 
-def practice_module():
-    "`.ci/practice.py`, the generator of the practice notebooks, as a module."
-    spec = importlib.util.spec_from_file_location('mnist37_practice', root/'.ci'/'practice.py')
-    mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
-    return mod
-
-
 def practice_page(chapters: list) -> str:
     "The practice page's MyST markdown: what the notebooks are, how to use them, and one download link per (file name, page, title)."
     def label(t): return re.sub(r'([\[\]])', r'\\\1', t)
@@ -311,7 +289,7 @@ def practice_page(chapters: list) -> str:
 
 > Every chapter again without its prose and outputs: you write the results, its exercises check them.
 
-A practice notebook keeps a chapter's headings, its "Stop and think" prompts, its code cells (with no outputs) and its
+A practice notebook keeps a chapter's headings, its "Stop and think" prompts, its visible code cells (with no outputs) and its
 exercises, like the `clean/` notebooks of fastbook. Download one, open it in Jupyter (in a clone of the repository, with the
 package installed: `pip install -e ".[nbs]"`), predict what each cell prints before you run it, and run each exercise's check
 once you have filled in its stub. They are generated from the chapters, never edited by hand: `python .ci/practice.py`
@@ -354,23 +332,20 @@ def mathjax(cache: Path) -> Path:
 
 def build(args):
     paths = notebooks()
-    errors, warnings = lint(paths)
-    if warnings: print('warning: nbdev\'s processing re-runs these hidden cells for their imports:\n  ' + '\n  '.join(warnings))
-    if errors:
-        sys.exit('error: the notebooks are not ready for nbdev\'s processing (it reads the title cell, and runs every cell that '
-                 'imports on its own: give imports their own cells):\n  ' + '\n  '.join(errors))
-    process(paths, out/'proc', args.nbdev_python)
+    errors = lint(paths)
+    if errors: sys.exit("error: the notebooks are not ready for nbdev's processing:\n  " + '\n  '.join(errors))
+    proc = process(args.nbdev_python, args.workers, args.force)
     book = out/'book'
     shutil.rmtree(book, ignore_errors=True)
     (book/'_static').mkdir(parents=True)
-    names = page_names(out/'proc', paths)
+    names = page_names(proc, paths)
     if f'{PRACTICE}.html' in names.values(): sys.exit(f'error: a notebook becomes {PRACTICE}.html, the practice notebooks\' page: rename it.')
     titles = {}
     for p in paths:
-        nb = json.loads((out/'proc'/p.name).read_text(encoding='utf-8'))
+        nb = json.loads((proc/p.name).read_text(encoding='utf-8'))
         titles[p.name] = front_matter(nb).get('title', p.stem)
         (book/names[p.name]).with_suffix('.ipynb').write_text(json.dumps(convert(nb, names), indent=1, ensure_ascii=False), encoding='utf-8')
-    prac = practice_module()
+    import practice as prac
     chapters = list(prac.chapters().values())
     (book/f'{PRACTICE}.md').write_text(practice_page([(p.name, names[p.name], titles[p.name]) for p in chapters]), encoding='utf-8')
     (book/'_config.yml').write_text(book_config(settings(), args.baseurl), encoding='utf-8')
@@ -386,7 +361,8 @@ def build(args):
     (out/'build'/'_build'/'html').rename(out/'html')
     # after the build: Jupyter Book would add every .js file under the book's _static to every page
     shutil.copytree(mathjax(Path(args.cache)), out/'html'/'_static'/'mathjax')
-    prac.write(out/'html'/PRACTICE, [p.stem for p in chapters])
+    _, failed = prac.write(out/'html'/PRACTICE, [p.stem for p in chapters])
+    if failed: sys.exit(f"error: no practice notebook for {', '.join(map(str, failed))}: the errors are above")
     (out/'html'/'.nojekyll').touch()
     print(f'site: {len(paths) + 1} pages and {len(chapters)} practice notebooks in {(out/"html").relative_to(root)}/')
 
@@ -405,7 +381,7 @@ def server(directory: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
 
 def serve(args):
     d = Path(args.dir)
-    if not (d/'index.html').exists(): sys.exit(f'error: no {d}/index.html: run `python .ci/site.py build` first.')
+    if not (d/'index.html').exists(): sys.exit(f'error: no {d}/index.html: run `python .ci/website.py build` first.')
     s = server(d, args.port)
     print(f'serving {d} on http://127.0.0.1:{s.server_address[1]}/ (Ctrl-C stops)', flush=True)
     try: threading.Event().wait()
@@ -425,19 +401,17 @@ def ids_of(f: Path) -> frozenset:
     p = Ids(); p.feed(f.read_text(encoding='utf-8', errors='replace')); return frozenset(p.ids)
 
 
-def hidden_sources(path: Path = nbs) -> dict:
-    "page name -> whitespace-normalised sources of the cells nbdev hides (hide, export, ...), as they would show."
+def hidden_sources(path: Path = nbs, proc: Path = root/'_proc') -> dict:
+    """page name -> whitespace-normalised sources of the code cells of `path`'s notebooks that nbdev's processing (its
+    results in `proc`) left off the page; {} for a notebook not processed."""
+    def norm(c): return ' '.join(strip_directives(src_of(c)).split())
     res = {}
     for p in notebooks(path):
-        cells = json.loads(p.read_text(encoding='utf-8'))['cells']
-        hid = []
-        for c in cells:
-            if c['cell_type'] != 'code': continue
-            d = directives(src_of(c))
-            if d.keys() & HIDE_DIRS and not d.keys() & {'exports'}:
-                body = ' '.join(strip_directives(src_of(c)).split())
-                if body: hid.append(body)
-        res[re.sub(r'^\d+[a-zA-Z0-9]*_', '', p.stem.lower()) + '.html'] = hid   # nbdev's page name (nbpath2html)
+        if not (proc/p.name).exists(): continue
+        done = json.loads((proc/p.name).read_text(encoding='utf-8'))
+        shown = {norm(c) for c in done['cells'] if c['cell_type'] == 'code'}
+        res[page_name(p, done)] = [b for c in json.loads(p.read_text(encoding='utf-8'))['cells']
+                                   if c['cell_type'] == 'code' and (b := norm(c)) and b not in shown]
     return res
 
 
@@ -468,11 +442,11 @@ def check(args) -> int:
     "Load every page in headless Chromium; print its problems and 'N passed, N failed'; return the number failed."
     d = Path(args.dir).resolve()
     pages = sorted(p.relative_to(d).as_posix() for p in d.rglob('*.html') if not p.relative_to(d).parts[0].startswith(('_', '.')))
-    if not pages: sys.exit(f'error: no pages in {d}: run `python .ci/site.py build` first.')
+    if not pages: sys.exit(f'error: no pages in {d}: run `python .ci/website.py build` first.')
     try: from playwright.sync_api import sync_playwright
     except ImportError: sys.exit(f'error: no Playwright in {sys.executable}: run this with the site venv (pip install -r .ci/site-requirements.txt).')
     if not Path(args.chromium).exists(): sys.exit(f'error: no browser at {args.chromium}: apt-get install chromium, or pass --chromium.')
-    hidden = hidden_sources(Path(args.nbs)) if Path(args.nbs).is_dir() else {}
+    hidden = hidden_sources(Path(args.nbs), Path(args.proc)) if Path(args.nbs).is_dir() else {}
     srv = server(d)
     base = f'http://127.0.0.1:{srv.server_address[1]}/'
     passed = failed = 0
@@ -531,23 +505,26 @@ def main(argv=None):
     b.add_argument('--cache', default=os.environ.get('MNIST37_SITE_CACHE', str(Path.home()/'.cache'/'mnist37-site')),
                    help='where MathJax is kept between builds')
     b.add_argument('--baseurl', default='', help='the address the site is published at (e.g. https://mnist37.github.io/mnist37/)')
+    b.add_argument('--workers', type=int, default=0, help="nbdev's processes for the processing (default 0: one, in order)")
+    b.add_argument('--force', action='store_true', help="process every notebook again (else nbdev reuses _proc/ where no notebook changed)")
     b.add_argument('--allow-warnings', action='store_true', help="keep a site whose build warned (a preview while a page has a problem)")
     s = sub.add_parser('serve', help='serve the built site on 127.0.0.1')
     s.add_argument('--port', type=int, default=8000); s.add_argument('--dir', default=str(out/'html'))
     c = sub.add_parser('check', help='check every page in headless Chromium')
     c.add_argument('dir', nargs='?', default=str(out/'html'))
     c.add_argument('--nbs', default=str(nbs), help='the notebooks whose hidden cells must not show')
+    c.add_argument('--proc', default=str(root/'_proc'), help="nbdev's processed notebooks (what the build left in _proc/)")
     c.add_argument('--chromium', default=os.environ.get('CHROMIUM', '/usr/bin/chromium'))
-    sub.add_parser('lint', help="list cells that mix imports with other code")
-    p = sub.add_parser('_proc'); p.add_argument('dest'); p.add_argument('paths', nargs='+')
+    sub.add_parser('lint', help="the notebook checks that build starts with (title cells, tables)")
+    p = sub.add_parser('_proc'); p.add_argument('--workers', type=int, default=0); p.add_argument('--force', action='store_true')
     args = ap.parse_args(argv)
     if args.cmd == 'build': build(args)
     elif args.cmd == 'serve': serve(args)
     elif args.cmd == 'check': sys.exit(1 if check(args) else 0)
     elif args.cmd == 'lint':
-        errors, warnings = lint(notebooks())
-        print('\n'.join(errors + warnings) or 'no cell mixes imports with other code'); sys.exit(1 if errors else 0)
-    elif args.cmd == '_proc': proc_main(Path(args.dest), [Path(x) for x in args.paths])
+        errors = lint(notebooks())
+        print('\n'.join(errors) or 'every title cell and table is ready for nbdev'); sys.exit(1 if errors else 0)
+    elif args.cmd == '_proc': proc_main(args.workers, args.force)
 
 
 if __name__ == '__main__': main()
