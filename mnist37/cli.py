@@ -84,7 +84,8 @@ def _train(args, cbs=()):
     how = args.schedule + (f" (pct_start={args.pct_start:g})" if args.pct_start is not None else '') + \
           (f" (warm-up {args.warmup} batches)" if args.warmup else '')
     table, name = rec.values, getattr(metric, '__name__', type(metric).__name__)
-    result = f"final validation {name} {table[name].iloc[-1]:.4f}" if len(table) else "no epoch finished"
+    # both datasets' metrics are accuracies (batch_accuracy, accuracy): read by the metric's column name
+    result = f"final validation accuracy {table[name].iloc[-1]:.4f}" if len(table) else "no epoch finished"
     print(f"{args.dataset}, {arch}, {args.opt}, {how} schedule, peak lr={lr:g}, bs={args.bs}, seed={args.seed}: "
           f"{result}, last batch's lr {rec.lrs[-1]:.4g}")
 
