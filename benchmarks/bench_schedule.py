@@ -4,7 +4,8 @@ Run: python benchmarks/bench_schedule.py [--epochs 5] [--repeat 5] [--bs 256]
 
 - constant rate: `Learner.fit(epochs, lr)` with SGD with momentum 0.9
 - one-cycle: `Learner.fit_one_cycle(epochs, lr)`, the same fit plus a `ScheduleCB` that sets the rate and the
-  momentum before every training batch (its values are computed and checked once, in `before_fit`: included)
+  momentum before every training batch (each batch's values computed and checked when the batch comes, plus
+  a check at up to 1,001 sample points in `before_fit`: included)
 - cosine (schedule_cbs): `Learner.fit(epochs, lr, cbs=schedule_cbs('cosine', ...))`, the CLI's path
 Both train the chapter's linear model on MNIST_SAMPLE from the same seed on the same batches: the cheapest batch
 of the course, so the callback's share is the largest it gets. Cases alternate within each repeat; the table

@@ -73,35 +73,59 @@ def _train(args, cbs=()):
         model, loss, metric, lr = (digits_model(arch, args.seed), cross_entropy, accuracy,
                                    0.1 if args.lr is None else args.lr)
     from mnist37.schedules import schedule_cbs
-    extra = {} if args.pct_start is None else {'pct_start': args.pct_start}
-    # every value of the schedule is checked here, before any training: a bad one is an `error:` line
-    sched = schedule_cbs(args.schedule, lr, args.epochs, len(dls.train), warmup=args.warmup, **extra)
+    # the schedule is checked here, before any training (a bad value is an `error:` line); its rates come batch by batch
+    sched = schedule_cbs(args.schedule, lr, args.epochs, len(dls.train), warmup=args.warmup or 0,
+                         pct_start=args.pct_start)
     learn = Learner(dls, model, loss, _opt(args.opt), metrics=metric)
     if args.quiet: learn.remove_cbs(learn.cb(ProgressCB))
-    learn.fit(args.epochs, lr, cbs=[*sched, *cbs])
-    rec, n = learn.recorder, len(dls.train)
-    table = rec.values
-    table.insert(0, 'lr', rec.lrs[n - 1::n][:len(table)])   # the rate of each epoch's last batch
-    if args.quiet: print(table.to_string(float_format=lambda v: f'{v:.6g}' if v < 1e-3 else f'{v:.6f}'))
+    learn.fit(args.epochs, lr, cbs=[*sched, *cbs])   # every schedule, one-cycle too, as fastai: the optimizer at the peak
+    rec = learn.recorder
+    if args.quiet: print(_epoch_table(rec))
     how = args.schedule + (f" (pct_start={args.pct_start:g})" if args.pct_start is not None else '') + \
           (f" (warm-up {args.warmup} batches)" if args.warmup else '')
+    table, name = rec.values, getattr(metric, '__name__', type(metric).__name__)
+    # both datasets' metrics are accuracies (batch_accuracy, accuracy): read by the metric's column name
+    result = f"final validation accuracy {table[name].iloc[-1]:.4f}" if len(table) else "no epoch finished"
     print(f"{args.dataset}, {arch}, {args.opt}, {how} schedule, peak lr={lr:g}, bs={args.bs}, seed={args.seed}: "
-          f"final validation accuracy {table.iloc[-1, 3]:.4f}")
+          f"{result}, last batch's lr {rec.lrs[-1]:.4g}")
+
+def _epoch_table(rec) -> str:
+    ("The `Recorder`'s per-epoch table as the progress bar's live table prints it: the same columns (epoch, "
+     "train_loss, valid_loss, the metrics, time), every number with 6 decimals, the time as mm:ss.")
+    names = ['epoch', *rec.names, 'time']
+    widths = [max(len(n), 8) for n in names]   # fastprogress's console table pads every header to 8
+    rows = [names] + [[str(e), *[f'{v:.6f}' for v in vals], f'{int(t//60):02d}:{int(t%60):02d}']
+                      for e, *vals, t in rec.values[[*rec.names, 'time']].itertuples()]
+    return '\n'.join('  '.join(f'{c:<{w}}' for c, w in zip(r, widths)).rstrip() for r in rows)
+
+def _train_cmd(args):
+    "`mnist37 train`: in this process, or with `--workers` N > 1 in N processes (`mnist37.distributed`)."
+    if args.workers > 1:
+        from mnist37.distributed import train_workers   # imported here: distributed imports the library, never cli
+        return train_workers(args, _train)
+    _train(args)
 
 # %% ../nbs/95_cli.ipynb #94aac815
+def _whole(v:str, lo:int, hi:int, hi_text:str|None=None) -> int:
+    ("A whole number from `lo` to `hi`, read as Python's `int` reads it (`00` is 0, `+5` is 5; `1e3` and `2.0` "
+     "are not whole numbers): every whole-number flag reads its value this way.")
+    rng = f"from {lo:,} to {hi_text or f'{hi:,}'}"
+    try: n = int(v)
+    except ValueError: raise argparse.ArgumentTypeError(f"must be a whole number {rng} (digits only), got {v!r}") from None
+    if not lo <= n <= hi: raise argparse.ArgumentTypeError(f"must be a whole number {rng}, got {v}")
+    return n
+
 def _count(v:str, hi:int=10**7) -> int:
     "A whole number from 1 to `hi` (argparse names the flag in its error)."
-    try: n = int(v)
-    except ValueError: raise argparse.ArgumentTypeError(f"must be a whole number, got {v!r}") from None
-    if not 1 <= n <= hi: raise argparse.ArgumentTypeError(f"must be from 1 to {hi:,}, got {v}")
-    return n
+    return _whole(v, 1, hi)
 
 def _seed(v:str) -> int:
     "A seed: a whole number from 0 to 2**63 - 1."
-    try: n = int(v)
-    except ValueError: raise argparse.ArgumentTypeError(f"must be a whole number, got {v!r}") from None
-    if not 0 <= n < 2**63: raise argparse.ArgumentTypeError(f"must be from 0 to 2**63 - 1, got {v}")
-    return n
+    return _whole(v, 0, 2**63 - 1, '2**63 - 1')
+
+def _workers(v:str) -> int:
+    "A number of processes: a whole number from 1 to 1,024."
+    return _whole(v, 1, 1024)
 
 def _rate(v:str) -> float:
     "A learning rate: a finite number > 0."
@@ -119,7 +143,26 @@ def _fraction(v:str) -> float:
 
 def _batches(v:str) -> int:
     "A number of batches: a whole number from 0 to 10**9."
-    return 0 if v.strip() in ('0', '+0', '-0') else _count(v, 10**9)
+    return _whole(v, 0, 10**9)
+
+def _flag_conflict(args) -> str|None:
+    "Why the flags of `args` do not go together (a schedule's flag without its schedule), or None."
+    if args.command != 'train': return None
+    if args.pct_start is not None and args.schedule != 'one-cycle':
+        return (f"argument --pct-start: belongs to --schedule one-cycle, not {args.schedule}; add --schedule one-cycle "
+                "or drop --pct-start")
+    if args.warmup is not None and args.schedule == 'one-cycle':
+        return ("argument --warmup: belongs to --schedule constant, step or cosine (one-cycle climbs for its "
+                "--pct-start); drop --warmup or choose one of those")
+    return None
+
+def _describe(e:BaseException) -> str:
+    "What went wrong, in words: the message of `e`, or for one without a message its class and a hint."
+    msg = str(e).strip()
+    if isinstance(e, MemoryError):
+        return (f"out of memory (MemoryError{': ' + msg if msg else ''}); try a smaller --bs or --epochs, or free "
+                "memory for this process")
+    return msg or f"{type(e).__name__} (it gave no message); run again, and report it if it repeats"
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog='mnist37', description='SGD on MNIST 3-vs-7, fastbook chapter 4.')
@@ -163,10 +206,13 @@ def _parser() -> argparse.ArgumentParser:
                    help='the learning-rate schedule over the whole fit, --lr its peak rate (08_schedules)')
     s.add_argument('--pct-start', type=_fraction, default=None,
                    help="one-cycle: the fraction of the training spent climbing to --lr (default 0.25, fastai's)")
-    s.add_argument('--warmup', type=_batches, default=0,
-                   help='constant, step, cosine: a linear warm-up from 0 over this many batches')
+    s.add_argument('--warmup', type=_batches, default=None,
+                   help='constant, step, cosine: a linear warm-up from 0 over this many batches (default 0)')
+    s.add_argument('--workers', type=_workers, default=1,
+                   help='processes for data-parallel training with torch.distributed (gloo on CPU, nccl on GPUs); '
+                        '1 trains in this process')
     s.add_argument('--quiet', action='store_true', help='no progress bar: print the table at the end')
-    s.set_defaults(func=_train)
+    s.set_defaults(func=_train_cmd)
     return p
 
 # %% ../nbs/95_cli.ipynb #0c542870
@@ -180,6 +226,9 @@ def main(argv=None):
     if sys.stdout is None: sys.stdout = open(os.devnull, 'w')
     try: args = _parser().parse_args(argv)
     except KeyboardInterrupt: print("mnist37: interrupted", file=sys.stderr); return 130
+    if conflict := _flag_conflict(args):   # refused at once, before any import or load
+        print(f"mnist37 {args.command}: error: {conflict}", file=sys.stderr)
+        return 2
     try:
         try:
             args.func(args)
@@ -193,7 +242,7 @@ def main(argv=None):
         return 0
     except (OSError, ValueError, ArithmeticError, MemoryError, RuntimeError, ImportError) as e:
         # RuntimeError: torch's, and CallbackError; ImportError: also what Ctrl-C in the middle of an import can leave
-        print(f"mnist37 {args.command}: error: {e}", file=sys.stderr)
+        print(f"mnist37 {args.command}: error: {_describe(e)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"mnist37 {args.command}: interrupted", file=sys.stderr)

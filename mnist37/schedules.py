@@ -4,7 +4,8 @@
 
 # %% ../nbs/08_schedules.ipynb #a6878bf5
 from __future__ import annotations
-import inspect, math, numbers
+import math, numbers
+from fractions import Fraction
 
 import numpy as np
 import torch
@@ -13,8 +14,9 @@ from .checks import check_int, check_positive
 from .learner import Callback, Learner
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'const_sched', 'lin_sched', 'cos_sched', 'exp_sched', 'poly_sched', 'step_sched', 'plot_scheds',
-           'combine_scheds', 'combined_cos', 'positions', 'ScheduleCB', 'fit_one_cycle', 'plot_sched', 'schedule_cbs']
+__all__ = ['SCHEDULES', 'const_sched', 'lin_sched', 'cos_sched', 'exp_sched', 'poly_sched', 'step_milestones', 'step_sched',
+           'plot_scheds', 'combine_scheds', 'combined_cos', 'positions', 'ScheduleCB', 'one_cycle', 'fit_one_cycle',
+           'plot_sched', 'schedule_cbs']
 
 # %% ../nbs/08_schedules.ipynb #d024b6fe
 def const_sched(v:float):
@@ -37,9 +39,22 @@ def poly_sched(start:float, end:float, power:float):
     "`start` + (`end` - `start`)·pos^`power`."
     return lambda pos: start + (end - start)*pos**power
 
-def step_sched(start:float, milestones=(0.5, 0.75), factor:float=0.1):
-    "`start`, multiplied by `factor` at every milestone (a position) passed: d2l's multi-factor schedule."
-    return lambda pos: start*factor**sum(pos >= m for m in milestones)
+def step_milestones(milestones, # fractions of the training, each in [0, 1]
+                    total:int # the fit's updates (training batches)
+                   ) -> list:
+    ("The update at which each milestone drops the rate: the first update t with t/`total` >= m, i.e. "
+     "ceil(m·`total`), with m read as the decimal it prints as (0.7 of 10 updates is 7, not float's 7.000000000000001 -> 8).")
+    return [math.ceil(Fraction(str(m))*total) for m in milestones]
+
+def step_sched(start:float, milestones=(0.5, 0.75), factor:float=0.1,
+               total:int|None=None # the fit's updates: drop at whole updates, as torch's `MultiStepLR` does
+              ):
+    ("`start`, multiplied by `factor` at every milestone (a fraction of the training) passed: d2l's multi-factor "
+     "schedule; with `total`, at update `step_milestones(milestones, total)` exactly.")
+    if total is None: return lambda pos: start*factor**sum(pos >= m for m in milestones)
+    ms = step_milestones(milestones, total)
+    # pos is the running sum of fastai's TrainEvalCallback, a hair off t/total: round it to its update t
+    return lambda pos: start*factor**sum(round(pos*total) >= m for m in ms)
 
 # %% ../nbs/08_schedules.ipynb #3faceba2
 def plot_scheds(scheds:dict, # name -> schedule (a function of pos in [0, 1])
@@ -84,15 +99,18 @@ def combined_cos(pct:float, start:float, middle:float, end:float):
     return combine_scheds([pct, 1 - pct], [cos_sched(start, middle), cos_sched(middle, end)])
 
 # %% ../nbs/08_schedules.ipynb #365a4a97
+def _iter_positions(n_epochs:int, n_batches:int):
+    "`positions`, one at a time."
+    step = 1./(n_batches*n_epochs)
+    for e in range(n_epochs):
+        p = e/n_epochs
+        for _ in range(n_batches): yield p; p += step
+
 def positions(n_epochs:int, n_batches:int) -> list:
     ("The training progress at every training batch, counted as fastai counts it: e/n_epochs at each epoch's start, "
      "plus 1/(n_batches*n_epochs) per batch.")
     check_int('n_epochs', n_epochs, owner='positions'); check_int('n_batches', n_batches, owner='positions')
-    out, step = [], 1./(n_batches*n_epochs)
-    for e in range(n_epochs):
-        p = e/n_epochs
-        for _ in range(n_batches): out.append(p); p += step
-    return out
+    return list(_iter_positions(n_epochs, n_batches))
 
 # %% ../nbs/08_schedules.ipynb #93477fd6
 _UNIT = ('mom', 'momentum', 'beta1', 'beta2', 'alpha', 'rho')   # hyper-parameters that must stay in [0, 1)
@@ -111,51 +129,68 @@ def _set_hyper(group:dict, key:str, v):
 
 class ScheduleCB(Callback):
     ("Set hyper-parameters before every training batch from schedules of the training progress "
-     "(fastai's `ParamScheduler`).")
+     "(fastai's `ParamScheduler`): each value computed when its batch comes, checked up front at sample points.")
     order = 60
     def __init__(self, scheds:dict): # hyper-parameter name -> schedule, a function of pos in [0, 1]
         if not scheds: raise ValueError("ScheduleCB: no schedules; pass e.g. {'lr': cos_sched(0.1, 0)}")
         self.scheds = scheds
+    def value(self, name:str, pos:float, t:int, n_batches:int):
+        "Schedule `name` at `pos` (update `t`), failing unless it is a value the optimizer can use."
+        v, hi = self.scheds[name](pos), 1 if name in _UNIT else math.inf
+        if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < hi:
+            raise ValueError(f"ScheduleCB: the schedule of {name!r} gives {v!r} at batch {t % n_batches} of "
+                             f"epoch {t//n_batches} (pos {pos:.4g}); {name} must be a finite number in "
+                             f"[0, {hi}). Check the schedule's arguments.")
+        return v
+    def check(self, n_epochs:int, n_batches:int, n:int=1001):
+        ("Check every schedule at `n` updates spread evenly over a fit of `n_epochs` x `n_batches`, first and last "
+         "included (at every update of a shorter fit): before any training, at a cost that does not grow with the fit.")
+        total = check_int('n_epochs', n_epochs, owner='ScheduleCB')*check_int('n_batches', n_batches, owner='ScheduleCB')
+        ts = range(total) if total <= n else sorted({(total - 1)*i//(n - 1) for i in range(n)})
+        for t in ts:
+            for name in self.scheds: self.value(name, t/total, t, n_batches)
     def values(self, n_epochs:int, n_batches:int) -> dict:
-        "Every schedule's value at every training batch of a fit of `n_epochs` x `n_batches`, checked."
-        pos, out = positions(n_epochs, n_batches), {}
-        for name, f in self.scheds.items():
-            vs, hi = [f(p) for p in pos], 1 if name in _UNIT else math.inf
-            for i, v in enumerate(vs):
-                if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v < hi:
-                    raise ValueError(f"ScheduleCB: the schedule of {name!r} gives {v!r} at batch {i % n_batches} of "
-                                     f"epoch {i//n_batches} (pos {pos[i]:.4g}); {name} must be a finite number in "
-                                     f"[0, {hi}). Check the schedule's arguments.")
-            out[name] = vs
-        return out
+        "Every schedule's value at every training batch of a fit of `n_epochs` x `n_batches`, checked (for plots)."
+        check_int('n_epochs', n_epochs, owner='ScheduleCB'); check_int('n_batches', n_batches, owner='ScheduleCB')
+        ps = list(_iter_positions(n_epochs, n_batches))
+        return {name: [self.value(name, p, t, n_batches) for t, p in enumerate(ps)] for name in self.scheds}
     def before_fit(self):
-        l = self.learn
-        self.n_batches = len(l.dls.train)
-        vals = self.values(l.n_epochs, self.n_batches)
-        self.todo = [(g, k, vs) for g in l.opt.param_groups for name, vs in vals.items()
+        learn = self.learn
+        self.n_epochs, self.n_batches = learn.n_epochs, len(learn.dls.train)
+        self.check(self.n_epochs, self.n_batches)
+        self.step = 1./(self.n_batches*self.n_epochs)   # fastai's TrainEvalCallback: 1/(n_iter*n_epoch) per batch
+        self.todo = [(g, k, name) for g in learn.opt.param_groups for name in self.scheds
                      if (k := _hyper_key(g, name)) is not None]
     def before_batch(self):
-        l = self.learn
-        if not l.training: return
-        i = l.epoch*self.n_batches + l.iter
-        for g, k, vs in self.todo: _set_hyper(g, k, vs[i])
+        learn = self.learn
+        if not learn.training: return
+        # fastai's pct_train: epoch/n_epochs at the epoch's start, plus `step` after every batch
+        self.pos = learn.epoch/self.n_epochs if learn.iter == 0 else self.pos + self.step
+        t = learn.epoch*self.n_batches + learn.iter
+        vals = {name: self.value(name, self.pos, t, self.n_batches) for name in self.scheds}
+        for g, k, name in self.todo: _set_hyper(g, k, vals[name])
 
 # %% ../nbs/08_schedules.ipynb #7926bf1b
-def fit_one_cycle(self:Learner, epochs:int,
-                  lr_max:float, # the peak learning rate
-                  div:float=25., # the rate starts at lr_max/div
-                  div_final:float=1e5, # and ends at lr_max/div_final
-                  pct_start:float=0.25, # the fraction of the training spent climbing
-                  moms:tuple=(0.95, 0.85, 0.95), # the momentum (or beta1) at the start, the peak rate and the end
+def one_cycle(lr_max:float, # the peak learning rate
+              div:float=25., # the rate starts at lr_max/div
+              div_final:float=1e5, # and ends at lr_max/div_final
+              pct_start:float=0.25, # the fraction of the training spent climbing
+              moms:tuple=(0.95, 0.85, 0.95) # the momentum (or beta1) at the start, the peak rate and the end
+             ) -> dict:
+    "fastai's one-cycle schedules of `'lr'` and `'mom'`, for a `ScheduleCB`; every argument checked."
+    for k, v in (('lr_max', lr_max), ('div', div), ('div_final', div_final)): check_positive(k, v, 'one_cycle')
+    _check_fraction('pct_start', pct_start, 'one_cycle')
+    if len(moms) != 3: raise ValueError(f"one_cycle: moms must be 3 numbers (start, middle, end), got {moms!r}")
+    return {'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final), 'mom': combined_cos(pct_start, *moms)}
+
+def fit_one_cycle(self:Learner, epochs:int, lr_max:float, div:float=25., div_final:float=1e5, pct_start:float=0.25,
+                  moms:tuple=(0.95, 0.85, 0.95), # see `one_cycle`
                   cbs=() # more callbacks for this fit
                  ):
     "Train for `epochs` with the one-cycle policy: fastai's `Learner.fit_one_cycle`, with its defaults."
-    for k, v in (('lr_max', lr_max), ('div', div), ('div_final', div_final)): check_positive(k, v, 'fit_one_cycle')
-    _check_fraction('pct_start', pct_start, 'fit_one_cycle')
-    if len(moms) != 3: raise ValueError(f"fit_one_cycle: moms must be 3 numbers (start, middle, end), got {moms!r}")
-    sched = ScheduleCB({'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final),
-                        'mom': combined_cos(pct_start, *moms)})
-    self.fit(epochs, lr_max/div, cbs=[sched, *([cbs] if isinstance(cbs, Callback) else cbs)])
+    sched = ScheduleCB(one_cycle(lr_max, div, div_final, pct_start, moms))
+    # as fastai's: the optimizer is set to lr_max, the scheduler sets every training batch's rate
+    self.fit(epochs, lr_max, cbs=[sched, *([cbs] if isinstance(cbs, Callback) else cbs)])
 
 Learner.fit_one_cycle = fit_one_cycle
 
@@ -171,49 +206,37 @@ def plot_sched(rec):
     return fig
 
 # %% ../nbs/08_schedules.ipynb #70ec15bf
-def _warm(pct:float, lr:float, sched):
-    "`sched` after a linear warm-up from 0 to `lr` over the first `pct` of the training."
-    return sched if pct == 0 else combine_scheds([pct, 1 - pct], [lin_sched(0, lr), sched])
+SCHEDULES = ('constant', 'step', 'cosine', 'one-cycle')
 
-def _constant(lr, pct_warmup=0.): return {'lr': _warm(pct_warmup, lr, const_sched(lr))}
-def _step(lr, milestones=(0.5, 0.75), factor=0.1, pct_warmup=0.):
-    return {'lr': _warm(pct_warmup, lr,
-                        step_sched(lr, tuple(_check_fraction('milestones', m, 'step') for m in milestones),
-                                                   check_positive('factor', factor, 'step')))}
-def _cosine(lr, final=0., pct_warmup=0.): return {'lr': _warm(pct_warmup, lr, cos_sched(lr, final))}
-def _one_cycle(lr, pct_start=0.25, div=25., div_final=1e5, moms=(0.95, 0.85, 0.95)):
-    for k, v in (('div', div), ('div_final', div_final)): check_positive(k, v, 'one-cycle')
-    return {'lr': combined_cos(_check_fraction('pct_start', pct_start, 'one-cycle'), lr/div, lr, lr/div_final),
-            'mom': combined_cos(pct_start, *moms)}
+def _warm(sched, lr:float, pct:float):
+    "`sched` after a linear warm-up from 0 to `lr` over the first `pct` of the training; `sched` runs over the rest."
+    if not pct: return sched
+    return lambda pos: lr*(pos/pct) if pos < pct else sched((pos - pct)/(1 - pct))
 
-# name -> builder(lr, **params)
-SCHEDULES = {'constant': _constant, 'step': _step, 'cosine': _cosine, 'one-cycle': _one_cycle}
-
-def schedule_cbs(name:str, # a name from `SCHEDULES`
+def schedule_cbs(name:str, # one of `SCHEDULES`
                  lr:float, # the peak learning rate
                  n_epochs:int, n_batches:int, # the fit's epochs and training batches per epoch
-                 warmup:int=0, # linear warm-up from 0 over this many batches (constant, step, cosine)
-                 **params # the schedule's own parameters, e.g. pct_start=0.3 for one-cycle
+                 warmup:int=0, # constant, step, cosine: a linear warm-up from 0 over this many batches
+                 pct_start:float|None=None # one-cycle: the fraction of the training spent climbing (None: 0.25)
                 ) -> list:
-    "The callbacks of schedule `name` for a fit of `n_epochs` x `n_batches` at peak rate `lr`, every value checked."
+    ("The callbacks of schedule `name` for a fit of `n_epochs` x `n_batches` at peak rate `lr`, checked now: "
+     "`step` x0.1 at 50% and 75% of the updates after the warm-up, `cosine` to 0, `one-cycle` `fit_one_cycle`'s.")
     if name not in SCHEDULES: raise ValueError(f"unknown schedule {name!r}; choose one of {list(SCHEDULES)}")
-    lr, total = (check_positive('lr', lr, f'schedule {name}'),
-                 check_int('n_epochs', n_epochs, owner='schedule_cbs')
-                 * check_int('n_batches', n_batches, owner='schedule_cbs'))
-    build = SCHEDULES[name]
-    takes = [p for p in inspect.signature(build).parameters if p != 'lr']
-    # the warm-up is given in batches, as `warmup`
-    if bad := sorted(set(params) - set(takes) | set(params) & {'pct_warmup'}):
-        raise ValueError(f"schedule {name!r} has no parameter {bad[0]!r}; it takes "
-                         f"{[p for p in takes if p != 'pct_warmup'] + ['warmup']*('pct_warmup' in takes)}")
-    if warmup:
-        if 'pct_warmup' not in takes:
-            raise ValueError(f"schedule {name!r} has no warm-up (it has its own: pct_start); drop warmup={warmup!r}")
-        check_int('warmup', warmup, lo=0, owner=f'schedule {name}')
+    check_positive('lr', lr, f'schedule {name}')
+    total = check_int('n_epochs', n_epochs, owner='schedule_cbs')*check_int('n_batches', n_batches, owner='schedule_cbs')
+    warmup = check_int('warmup', warmup, lo=0, owner=f'schedule {name}')
+    if name == 'one-cycle':
+        if warmup: raise ValueError(f"schedule one-cycle has no warm-up (it climbs for its pct_start); drop warmup={warmup}")
+        scheds = one_cycle(lr, pct_start=0.25 if pct_start is None else pct_start)
+    else:
+        if pct_start is not None:
+            raise ValueError(f"schedule {name} has no pct_start (one-cycle has); drop pct_start={pct_start!r}")
         if warmup > total:
             raise ValueError(f"schedule {name}: a warm-up of {warmup} batches is longer than the training "
                              f"({n_epochs} epochs x {n_batches} batches = {total}); make it at most {total}")
-        params['pct_warmup'] = warmup/total
-    cb = ScheduleCB(build(lr, **params))
-    cb.values(n_epochs, n_batches)   # check every value now, before any training
+        main = {'constant': lambda: const_sched(lr), 'step': lambda: step_sched(lr, (0.5, 0.75), 0.1, total=total - warmup),
+                'cosine': lambda: cos_sched(lr, 0.)}[name]()
+        scheds = {'lr': _warm(main, lr, warmup/total)}
+    cb = ScheduleCB(scheds)
+    cb.check(n_epochs, n_batches)   # a bad value is an error now, before any training
     return [cb]

@@ -1,7 +1,7 @@
 """The `mnist37` command in real processes: hostile and broken archives, concurrent installs, pipes,
 interrupts and unwritable caches. Every fault is an `error:` line and exit 2, never a traceback.
 (Library-level checks of the same functions are in the notebooks: 98_external, 99_cache, 00_data, 95_cli.)"""
-import io, os, signal, subprocess, tarfile, time
+import io, json, os, signal, subprocess, sys, tarfile, time
 from pathlib import Path
 
 import pytest
@@ -185,12 +185,14 @@ def test_train_full_mnist_prints_the_table(schedule):
     r = mnist37('train', '--dataset', 'full', '--epochs', '3', '--schedule', schedule, '--quiet')
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    assert lines[0].split() == ['lr', 'train_loss', 'valid_loss', 'accuracy', 'time'] and [l.split()[0] for l in lines[2:5]] == ['0', '1', '2'], r.stdout
-    lrs = [float(l.split()[1]) for l in lines[2:5]]
-    if schedule == 'constant': assert lrs == [0.1]*3, r.stdout
-    else: assert lrs[2] < 1e-3 < lrs[1] <= 0.1, r.stdout   # one-cycle: down from its peak, almost 0 at the end
+    # the live table's columns, 6 decimals, the time as mm:ss
+    assert lines[0].split() == ['epoch', 'train_loss', 'valid_loss', 'accuracy', 'time'] and [l.split()[0] for l in lines[1:4]] == ['0', '1', '2'], r.stdout
+    assert all(len(v.split('.')[1]) == 6 for l in lines[1:4] for v in l.split()[1:4]) and lines[3].split()[4][2] == ':', r.stdout
+    last_lr = float(lines[-1].split("last batch's lr ")[1])
+    if schedule == 'constant': assert last_lr == 0.1, r.stdout
+    else: assert last_lr < 1e-5, r.stdout   # one-cycle: lr/1e5 at the end
     assert f'{schedule} schedule, peak lr=0.1' in lines[-1], r.stdout
-    assert float(lines[4].split()[4]) > 0.9 and 'final validation accuracy' in lines[-1], r.stdout
+    assert float(lines[3].split()[3]) > 0.9 and 'final validation accuracy' in lines[-1], r.stdout
     if schedule == 'constant':
         r = mnist37('train', '--dataset', 'full', '--epochs', '1')          # with the progress bar: the table is drawn live
         assert r.returncode == 0 and 'accuracy' in r.stdout and 'Traceback' not in r.stderr, r
@@ -265,3 +267,61 @@ def test_an_installed_home_is_used_without_writing_and_a_broken_config_is_named(
         (home/'config.ini').write_text(text)
         r = mnist37('summary', env=env)
         assert refused(r, str(home/'config.ini')) and 'delete it' in r.stderr, r.stderr
+
+
+STARTS = """
+import json, os, resource, sys
+from mnist37 import cli
+from mnist37.learner import Callback
+class Started(Callback):
+    "At the first training batch (after the ScheduleCB set its rate): what the schedule holds, the memory so far; then exit."
+    order = 100
+    def before_batch(self):
+        sched = next(cb for cb in self.learn.cbs if type(cb).__name__ == 'ScheduleCB')
+        sizes = {k: len(v) for k, v in vars(sched).items() if hasattr(v, '__len__') and not isinstance(v, str)}
+        print(json.dumps({'maxrss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, 'sizes': sizes,
+                          'lr': self.learn.opt.param_groups[0]['lr']}), flush=True)
+        os._exit(0)
+cli._train(cli._parser().parse_args(['train', *sys.argv[1:]]), cbs=[Started()])
+"""
+
+
+def test_a_long_schedule_is_computed_lazily(tmp_path):
+    # 10**6 epochs of 80 batches: every batch's rate computed up front, as before, took gigabytes and minutes
+    fake = fake_mnist(tmp_path/'fake', n=40)
+    def start(epochs):
+        r = subprocess.run([sys.executable, '-c', STARTS, '--path', str(fake), '--bs', '1', '--epochs', str(epochs),
+                            '--schedule', 'one-cycle', '--quiet'], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0 and r.stdout.startswith('{'), r
+        return json.loads(r.stdout)
+    short, long = start(1), start(10**6)
+    # the schedule object holds no per-batch list: only its 2 schedules and 2 (group, key, name) entries
+    assert long['sizes'] == short['sizes'] and max(long['sizes'].values()) <= 2, long
+    assert long['lr'] == short['lr'] == 1.0/25              # one-cycle starts at lr/div
+    assert long['maxrss_kb'] - short['maxrss_kb'] < 50_000, (short, long)   # 8e7 floats would be gigabytes
+
+
+@pytest.mark.parametrize('argv, flag', [(['--pct-start', '0.3'], '--pct-start'), (['--schedule', 'cosine', '--pct-start', '0'], '--pct-start'),
+                                        (['--schedule', 'one-cycle', '--warmup', '10'], '--warmup'),
+                                        (['--schedule', 'one-cycle', '--warmup', '0'], '--warmup')])
+def test_a_schedule_flag_without_its_schedule_is_refused_at_once(tmp_path, argv, flag):
+    r = mnist37('train', '--path', tmp_path/'nowhere', *argv)     # refused before the (missing) data is looked at
+    assert refused(r, f'argument {flag}: belongs to --schedule') and r.stderr.count('\n') == 1, r.stderr
+
+
+def test_an_error_without_a_message_says_what_happened():
+    code = ("import sys; from mnist37 import cli\n"
+            "def boom(args, cbs=()): raise MemoryError()\n"
+            "cli._train = boom; sys.exit(cli.main(['train']))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and r.stderr == ('mnist37 train: error: out of memory (MemoryError); try a smaller --bs or '
+                                              '--epochs, or free memory for this process\n'), r
+
+
+def test_workers_flag(tmp_path):
+    r = mnist37('train', '--workers', '0')
+    assert r.returncode == 2 and 'argument --workers: must be a whole number from 1 to 1,024, got 0' in r.stderr, r.stderr
+    pytest.importorskip('mnist37.distributed')
+    fake = fake_mnist(tmp_path/'fake', n=40)
+    r = mnist37('train', '--workers', '2', '--path', fake, '--epochs', '1', '--quiet')
+    assert r.returncode == 0 and 'Traceback' not in r.stderr, r
