@@ -5,7 +5,6 @@
 # %% ../nbs/03a_learner.ipynb #dacf8d27
 from __future__ import annotations
 import copy, math, time
-from contextlib import contextmanager
 
 import pandas as pd
 import torch
@@ -18,9 +17,9 @@ __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchE
            'Recorder', 'ProgressCB', 'DeviceCB', 'GuardCB', 'LRFinderCB', 'AfterEpochCB', 'fit_our_learner']
 
 # %% ../nbs/03a_learner.ipynb #d246b319
-class CancelFitException(Exception): "Raise in a callback to end `fit` (the `after_cancel_fit` event follows)."
-class CancelEpochException(Exception): "Raise in a callback to end the current epoch."
-class CancelBatchException(Exception): "Raise in a callback to skip the rest of the current batch."
+class CancelFitException(Exception): "Raise in a callback to end `fit` (`after_cancel_fit`, then `after_fit` follow)."
+class CancelEpochException(Exception): "Raise in a callback to end the current epoch (`after_cancel_epoch`, then `after_epoch` follow)."
+class CancelBatchException(Exception): "Raise in a callback to skip the rest of the current batch (`after_cancel_batch`, then `after_batch` follow)."
 class CallbackError(RuntimeError): "A callback raised: the message names the callback, the event, epoch and batch."
 
 _STAGES = ('fit', 'epoch', 'train', 'validate', 'batch', 'backward', 'step')
@@ -44,11 +43,18 @@ def _check_callback(cb):
     return cb
 
 # %% ../nbs/03a_learner.ipynb #0a53dd9d
+def _loss_shape_error(loss_func, loss) -> ValueError:
+    "The error for a loss function that did not reduce its batch to one number."
+    name = getattr(loss_func, '__name__', type(loss_func).__name__)
+    return ValueError(f"the loss function {name} returned a tensor of shape {tuple(loss.shape)}, not one number: "
+                      "the Learner needs the batch's loss as a scalar to call backward(). Reduce it, e.g. with "
+                      ".mean() (or reduction='mean' for torch's losses).")
+
 class Learner:
     "The chapter's loop with callbacks: `fit(epochs, lr)` trains `model` on `dls.train`, validates on `dls.valid`."
     def __init__(self, dls, # `.train` and `.valid` iterables of `(xb, yb)` batches (fastai's `DataLoaders`, `Loaders`)
                  model, # a torch module
-                 loss_func, # `loss_func(preds, yb)` -> a scalar tensor
+                 loss_func, # `loss_func(preds, yb)` -> a scalar tensor (the mean over the batch)
                  opt_func=SGD_Optim, # `opt_func(params, lr=...)` -> an optimizer with `param_groups` (ours or torch's)
                  metrics=(), # functions `metric(preds, yb)` -> a scalar tensor, averaged over the validation set
                  cbs=(), # extra callbacks
@@ -97,32 +103,37 @@ class Learner:
                 raise CallbackError(f"callback {type(cb).__name__} failed in {event} (epoch {self.epoch}, "
                                     f"batch {self.iter}): {type(e).__name__}: {e}") from e
 
-    @contextmanager
-    def _stage(self, name:str, cancel=()):
-        "`before_<name>`, the body, `after_<name>`; `cancel` ends the stage with `after_cancel_<name>`."
-        try:
-            self(f'before_{name}')
-            yield
-            self(f'after_{name}')
-        except cancel: self(f'after_cancel_{name}')
+    def _with_events(self, f, stage:str, cancel=(), final=lambda: None):
+        "fastai's `_with_events`: `before_<stage>`, `f()`, `after_<stage>`; `cancel` raised in them runs `after_cancel_<stage>` first."
+        try: self(f'before_{stage}'); f()
+        except cancel: self(f'after_cancel_{stage}')
+        self(f'after_{stage}'); final()
 
     def _one_batch(self):
         self.xb, self.yb = self.batch
         self.pred = self.model(self.xb); self('after_pred')
         self.loss = self.loss_func(self.pred, self.yb); self('after_loss')
         if not self.training: return
+        if self.loss.numel() != 1: raise _loss_shape_error(self.loss_func, self.loss)
         self('before_backward'); self.loss.backward(); self('after_backward')   # stages without a cancel of their own
         self('before_step'); self.opt.step(); self('after_step')
         self.opt.zero_grad()
 
+    def _all_batches(self):
+        for self.iter, self.batch in enumerate(self.dl):
+            self.loss = None   # a batch cancelled in before_batch has no loss: `after_batch` sees None, not the last one
+            try: self('before_batch'); self._one_batch()      # `_with_events` written out: it runs for every batch
+            except CancelBatchException: self('after_cancel_batch')
+            self('after_batch')
+
     def _one_epoch(self, training:bool):
         self.training, self.dl = training, self.dls.train if training else self.dls.valid
         self.model.train(training)
-        with self._stage('train' if training else 'validate'), torch.set_grad_enabled(training):
-            for self.iter, self.batch in enumerate(self.dl):
-                try:
-                    self('before_batch'); self._one_batch(); self('after_batch')
-                except CancelBatchException: self('after_cancel_batch')
+        with torch.set_grad_enabled(training): self._with_events(self._all_batches, 'train' if training else 'validate')
+
+    def _do_epoch(self): self._one_epoch(True); self._one_epoch(False)
+    def _do_fit(self):
+        for self.epoch in range(self.n_epochs): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
     def fit(self, epochs:int, # how many passes over `dls.train`, each followed by one over `dls.valid`
             lr:float|None=None, # set the learning rate first (None: keep the optimizer's current rate)
@@ -142,11 +153,7 @@ class Learner:
             if lr is not None: self.lr = lr
             if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=self._lr)
             self.n_epochs = epochs
-            with self._stage('fit', CancelFitException):
-                for self.epoch in range(epochs):
-                    with self._stage('epoch', CancelEpochException):
-                        self._one_epoch(True)
-                        self._one_epoch(False)
+            self._with_events(self._do_fit, 'fit', CancelFitException)
         finally:
             self.remove_cbs(extra)
             self.training = False
@@ -158,16 +165,18 @@ def _mom(g:dict):
     return g['momentum'] if 'momentum' in g else g['betas'][0] if 'betas' in g else None
 
 class Recorder(Callback):
-    ("Per training batch the loss, smoothed (`losses`) and raw (`raw_losses`), `lrs`, `moms`; per epoch "
-     "the table (`values`).")
+    ("Per training batch the loss, smoothed (`losses`) and raw (`raw_losses`), `lrs`, `moms`; per finished epoch "
+     "a row of `rows`, its columns named by `metric_names` (the table: `values`).")
     order, beta = -10, 0.98
     def before_fit(self):
         self._smooth, self._raw, self.lrs, self.moms, self.rows, self.smooth = [], [], [], [], [], torch.tensor(0.)
-        self.names = ['train_loss', 'valid_loss',
-                      *(getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics)]
-    def before_epoch(self): self.start = time.perf_counter()
+        self._row = None
+        self.metric_names = ['epoch', 'train_loss', 'valid_loss',
+                             *(getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics), 'time']
+    def before_epoch(self): self.start, self._row = time.perf_counter(), None
     def after_batch(self):
         l = self.learn
+        if l.loss is None: return                                # cancelled before its loss
         if l.training:
             loss = l.loss.detach()
             loss = loss if loss.ndim == 0 else loss.mean()
@@ -179,7 +188,7 @@ class Recorder(Callback):
             return
         bs = len(l.yb)
         vals = [l.loss.detach().mean()] + [m(l.pred, l.yb) for m in l.metrics]
-        for name, v in zip(self.names[1:], vals):
+        for name, v in zip(self.metric_names[2:], vals):
             v = torch.as_tensor(v)
             if v.numel() != 1:
                 raise ValueError(f"metric {name} returned a tensor of shape {tuple(v.shape)}; "
@@ -188,8 +197,16 @@ class Recorder(Callback):
     def before_validate(self): self.totals, self.n = [0.]*(1 + len(self.learn.metrics)), 0
     def after_validate(self):
         vals = [(t/self.n).item() for t in self.totals] if self.n else [float('nan')]*len(self.totals)
-        self.rows.append([self.learn.epoch, self.loss_at(-1) if self._smooth else float('nan'), *vals])
-    def after_epoch(self): self.rows[-1].append(time.perf_counter() - self.start)
+        self._row = [self.learn.epoch, self.loss_at(-1) if self._smooth else float('nan'), *vals]
+    def after_epoch(self):
+        "Keep the epoch's row if its validation finished (an epoch cancelled before that has none)."
+        if self._row is not None: self.rows.append(self._row + [time.perf_counter() - self.start]); self._row = None
+    def last(self, name:str):
+        "The value of column `name` (one of `metric_names`) in the last finished epoch's row."
+        if name not in self.metric_names:
+            raise KeyError(f"Recorder has no column {name!r}; its columns are {self.metric_names}")
+        if not self.rows: raise IndexError(f"Recorder: no epoch has finished yet, so there is no {name} to read")
+        return self.rows[-1][self.metric_names.index(name)]
     def loss_at(self, i:int) -> float:
         "The smoothed, debiased training loss after batch `i` of the fit."
         t = range(1, len(self._smooth) + 1)[i]   # how many batches the average has seen
@@ -205,8 +222,7 @@ class Recorder(Callback):
     @property
     def values(self) -> pd.DataFrame:
         "One row per finished epoch: epoch, train_loss, valid_loss, the metrics, and the seconds it took."
-        rows = [r for r in self.rows if len(r) == len(self.names) + 2]
-        return pd.DataFrame(rows, columns=['epoch', *self.names, 'time']).set_index('epoch')
+        return pd.DataFrame(self.rows, columns=self.metric_names).set_index('epoch')
     def plot_loss(self, ax=None):
         "The smoothed training loss per batch; return the axes."
         import matplotlib.pyplot as plt
@@ -214,15 +230,17 @@ class Recorder(Callback):
         ax.plot(self.losses); ax.set_xlabel('batch'); ax.set_ylabel('smoothed training loss')
         return ax
 
+
+# %% ../nbs/03a_learner.ipynb #b7e4c2a1
 class ProgressCB(Callback):
     "fastprogress bars over epochs and batches, and the table of `Recorder` as it grows."
-    order = 10
+    order, mbar = 10, None
     def before_fit(self):
         from fastprogress.fastprogress import master_bar
         self.mbar = master_bar(range(self.learn.n_epochs))
         self.mbar.update(0)   # fastprogress opens its one display at the first update (on_iter_begin too opened two)
         rec = self.learn.recorder
-        if rec is not None: self.mbar.write(['epoch', *rec.names, 'time'], table=True)
+        if rec is not None: self.mbar.write(rec.metric_names, table=True)
     def _bar(self):
         from fastprogress.fastprogress import progress_bar
         self.pbar = progress_bar(range(len(self.learn.dl)), parent=self.mbar, leave=False); self.pbar.update(0)
@@ -231,12 +249,17 @@ class ProgressCB(Callback):
     def after_batch(self): self.pbar.update(self.learn.iter + 1)
     def after_epoch(self):
         rec = self.learn.recorder
-        if rec is not None and rec.rows:
-            e, *vals, t = rec.rows[-1]
-            self.mbar.write([str(e), *[f'{v:.6f}' for v in vals], f'{int(t//60):02d}:{int(t%60):02d}'], table=True)
-    def after_fit(self): self.mbar.on_iter_end()
-    after_cancel_fit = after_fit
+        if rec is None or not rec.rows: return
+        row = dict(zip(rec.metric_names, rec.rows[-1]))
+        if row['epoch'] != self.learn.epoch: return              # this epoch was cancelled before its row
+        t = row.pop('time')
+        self.mbar.write([str(row.pop('epoch')), *[f'{v:.6f}' for v in row.values()], f'{int(t//60):02d}:{int(t%60):02d}'],
+                        table=True)
+    def after_fit(self):                                         # runs after a cancel too, even one in before_fit
+        if self.mbar is not None: self.mbar.on_iter_end(); self.mbar = None
 
+
+# %% ../nbs/03a_learner.ipynb #b7e4c2a2
 class DeviceCB(Callback):
     "Put the model and every batch on `device` (default: the GPU when there is one, else the CPU)."
     order = -20
@@ -287,21 +310,25 @@ class GuardCB(Callback):
 # %% ../nbs/03a_learner.ipynb #b9888c40
 class LRFinderCB(Callback):
     "Grow the learning rate exponentially batch by batch; record `(lrs, losses)`; stop when the smoothed loss explodes."
-    order = 0
+    order = 100   # last in before_batch: the rate it sets is the one the step uses, whatever a schedule set before
     def __init__(self, start_lr:float=1e-7, end_lr:float=10., num_it:int=100):
         self.start_lr, self.end_lr, self.num_it = start_lr, end_lr, num_it
     def before_fit(self): self.lrs, self.losses, self.best = [], [], float('inf')
     def before_batch(self):
         if self.learn.training:
-            self.learn.lr = self.start_lr*(self.end_lr/self.start_lr)**(len(self.lrs)/(self.num_it - 1))
+            self.lr = self.learn.lr = self.start_lr*(self.end_lr/self.start_lr)**(len(self.lrs)/(self.num_it - 1))
     def after_batch(self):
         l = self.learn
-        if not l.training: return
+        if not l.training or l.loss is None: return
+        if l.lr != self.lr:
+            others = [type(c).__name__ for c in l.cbs if not isinstance(c, (LRFinderCB, Recorder, DeviceCB))]
+            raise ValueError(f"lr_find: the step used lr={l.lr}, not the finder's {self.lr}: a callback changed the rate "
+                             f"after before_batch (one of {others}); remove it for lr_find")
         loss = l.recorder.loss_at(-1)
         if not self.lrs and not math.isfinite(loss):
             raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={l.lr}, "
                                      "before the rate grew: check the data (and the model) for nan/inf")
-        self.lrs.append(l.lr); self.losses.append(loss)
+        self.lrs.append(self.lr); self.losses.append(loss)
         self.best = min(self.best, loss)
         if not math.isfinite(loss) or loss > 4*self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
     def before_validate(self): raise CancelEpochException()
