@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from .checks import check_int, check_positive
-from .sgd import SGD_Optim, batch_accuracy, mnist_loss, param_copies, training_error
+from .sgd import SGD_Optim, batch_accuracy, mnist_loss, opt_lr, param_copies, training_error
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback', 'Learner',
@@ -83,7 +83,7 @@ class Learner:
     @property
     def lr(self) -> float|None:
         "The learning rate: group 0's `'lr'` in the optimizer (before there is one: the rate the next `fit` starts at)."
-        return self._lr if self.opt is None else self.opt.param_groups[0]['lr']
+        return self._lr if self.opt is None else opt_lr(self.opt)
     @lr.setter
     def lr(self, lr:float):
         if self.opt is None: self._lr = lr
@@ -175,19 +175,19 @@ class Recorder(Callback):
                              *(getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics), 'time']
     def before_epoch(self): self.start, self._row = time.perf_counter(), None
     def after_batch(self):
-        l = self.learn
-        if l.loss is None: return                                # cancelled before its loss
-        if l.training:
-            loss = l.loss.detach()
+        learn = self.learn
+        if learn.loss is None: return                                # cancelled before its loss
+        if learn.training:
+            loss = learn.loss.detach()
             loss = loss if loss.ndim == 0 else loss.mean()
             self._raw.append(loss)
             self.smooth = torch.lerp(loss, self.smooth, self.beta)
             self._smooth.append(self.smooth)                     # debiased when read: no extra work per batch
-            g = l.opt.param_groups[0]                            # the rates the step just used
+            g = learn.opt.param_groups[0]                            # the rates the step just used
             self.lrs.append(g['lr']); self.moms.append(_mom(g))
             return
-        bs = len(l.yb)
-        vals = [l.loss.detach().mean()] + [m(l.pred, l.yb) for m in l.metrics]
+        bs = len(learn.yb)
+        vals = [learn.loss.detach().mean()] + [m(learn.pred, learn.yb) for m in learn.metrics]
         for name, v in zip(self.metric_names[2:], vals):
             v = torch.as_tensor(v)
             if v.numel() != 1:
@@ -283,29 +283,29 @@ class GuardCB(Callback):
         n = len(self.learn.dl)
         if self.start == 0 or n - self.start == self.window: self._check(n)   # the last full window, or a short epoch
         self._check_losses()
-        l = self.learn
-        for name, p in l.model.named_parameters():
+        learn = self.learn
+        for name, p in learn.model.named_parameters():
             if not torch.isfinite(p).all():
-                raise training_error('diverged', l.epoch, detail=f"parameter {name!r} is not finite", lr=l.lr)
+                raise training_error('diverged', learn.epoch, detail=f"parameter {name!r} is not finite", lr=learn.lr)
     def after_validate(self): self._check_losses()
 
     def _check_losses(self):
         "Fail, naming the first batch, if a loss of this pass not looked at yet is not finite."
         new, self.seen = self.losses[self.seen:], len(self.losses)   # each loss is looked at once
         if not new: return
-        bad = (~torch.isfinite(torch.stack([l.float().mean() for l in new]))).nonzero()
+        bad = (~torch.isfinite(torch.stack([x.float().mean() for x in new]))).nonzero()
         if len(bad):
-            i, l = self.seen - len(new) + int(bad[0, 0]), self.learn
-            what = f"the {'training' if l.training else 'validation'} loss is {self.losses[i].float().mean().item()}"
-            raise training_error('diverged', l.epoch, i, what, l.lr)
+            i, learn = self.seen - len(new) + int(bad[0, 0]), self.learn
+            what = f"the {'training' if learn.training else 'validation'} loss is {self.losses[i].float().mean().item()}"
+            raise training_error('diverged', learn.epoch, i, what, learn.lr)
     def _check(self, end:int):
         "Fail if no parameter changed in the updates of batches `self.start` .. `end - 1`; start a new window."
         self._check_losses()   # a diverged loss says more than the stall it causes
-        l = self.learn
-        if all(torch.equal(p, q) for p, q in zip(l.model.parameters(), self.snap, strict=True)):
+        learn = self.learn
+        if all(torch.equal(p, q) for p, q in zip(learn.model.parameters(), self.snap, strict=True)):
             what = f"no parameter changed in batches {self.start} to {end - 1}"
-            raise training_error('stalled', l.epoch, detail=what, lr=l.lr)
-        self.start, self.snap = end, param_copies(l.model)
+            raise training_error('stalled', learn.epoch, detail=what, lr=learn.lr)
+        self.start, self.snap = end, param_copies(learn.model)
 
 # %% ../nbs/03a_learner.ipynb #b9888c40
 class LRFinderCB(Callback):
@@ -318,15 +318,15 @@ class LRFinderCB(Callback):
         if self.learn.training:
             self.lr = self.learn.lr = self.start_lr*(self.end_lr/self.start_lr)**(len(self.lrs)/(self.num_it - 1))
     def after_batch(self):
-        l = self.learn
-        if not l.training or l.loss is None: return
-        if l.lr != self.lr:
-            others = [type(c).__name__ for c in l.cbs if not isinstance(c, (LRFinderCB, Recorder, DeviceCB))]
-            raise ValueError(f"lr_find: the step used lr={l.lr}, not the finder's {self.lr}: a callback changed the rate "
+        learn = self.learn
+        if not learn.training or learn.loss is None: return
+        if learn.lr != self.lr:
+            others = [type(c).__name__ for c in learn.cbs if not isinstance(c, (LRFinderCB, Recorder, DeviceCB))]
+            raise ValueError(f"lr_find: the step used lr={learn.lr}, not the finder's {self.lr}: a callback changed the rate "
                              f"after before_batch (one of {others}); remove it for lr_find")
-        loss = l.recorder.loss_at(-1)
+        loss = learn.recorder.loss_at(-1)
         if not self.lrs and not math.isfinite(loss):
-            raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={l.lr}, "
+            raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={learn.lr}, "
                                      "before the rate grew: check the data (and the model) for nan/inf")
         self.lrs.append(self.lr); self.losses.append(loss)
         self.best = min(self.best, loss)
@@ -347,7 +347,7 @@ def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100
         self.model.load_state_dict(state); self.opt, self._lr = opt, lr
         self.add_cbs(quiet)
     self.lr_finder = cb
-    finite = [i for i, l in enumerate(cb.losses) if math.isfinite(l)]
+    finite = [i for i, v in enumerate(cb.losses) if math.isfinite(v)]
     suggestion = cb.lrs[min(finite, key=cb.losses.__getitem__)]/10
     fig = None
     if plot:
