@@ -9,7 +9,7 @@ import copy, math, time
 import pandas as pd
 import torch
 
-from .checks import check_int, check_positive
+from .checks import as_int, positive_number
 from .sgd import SGD_Optim, batch_accuracy, mnist_loss, opt_lr, param_copies, training_error
 
 # %% auto #0
@@ -32,7 +32,7 @@ class Callback:
      "`self.learn`: the Learner.")
     order = 0
 
-def _check_callback(cb):
+def _as_callback(cb):
     "Fail unless `cb` is a `Callback` whose event methods all have real event names (a typo would never run)."
     if not isinstance(cb, Callback):
         raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__} {cb!r:.60}")
@@ -68,7 +68,7 @@ class Learner:
 
     def add_cbs(self, cbs):
         "Add callbacks (a `Callback` or a list of them)."
-        for cb in ([cbs] if isinstance(cbs, Callback) else cbs): _check_callback(cb).learn = self; self.cbs.append(cb)
+        for cb in ([cbs] if isinstance(cbs, Callback) else cbs): _as_callback(cb).learn = self; self.cbs.append(cb)
         self._handlers = {}
     def remove_cbs(self, cbs):
         "Remove callbacks (a `Callback` or a list of them)."
@@ -140,8 +140,8 @@ class Learner:
             cbs=() # callbacks for this fit only
            ):
         "Train for `epochs` epochs, validating after each."
-        epochs = check_int('epochs', epochs, owner='Learner.fit')
-        if lr is not None: check_positive('lr', lr, 'Learner.fit')
+        epochs = as_int('epochs', epochs, owner='Learner.fit')
+        if lr is not None: positive_number('lr', lr, 'Learner.fit')
         elif self.lr is None: raise ValueError("Learner.fit: no learning rate yet; pass one, e.g. learn.fit(1, lr=0.1)")
         for name in ('train', 'valid'):
             if len(getattr(self.dls, name)) == 0:
@@ -273,7 +273,7 @@ class GuardCB(Callback):
     "Stop a fit that diverged (a loss or parameter not finite) or stalled (`window` updates in a row changed nothing)."
     order = 5   # after the Recorder, so that its numbers of the bad batch are kept
     def __init__(self, window:int=4): # how many updates in a row may leave every parameter unchanged
-        self.window = check_int('window', window, owner='GuardCB')
+        self.window = as_int('window', window, owner='GuardCB')
     def before_train(self): self.losses, self.seen, self.start, self.snap = [], 0, 0, param_copies(self.learn.model)
     def before_validate(self): self.losses, self.seen = [], 0
     def after_loss(self): self.losses.append(self.learn.loss.detach())   # looked at once per window: each look syncs
@@ -335,8 +335,8 @@ class LRFinderCB(Callback):
 
 def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, plot:bool=True):
     "The learning-rate range test, weights and optimizer left as they were. Return (the minimum's lr / 10, the figure)."
-    check_positive('start_lr', start_lr, 'lr_find'); check_positive('end_lr', end_lr, 'lr_find')
-    check_int('num_it', num_it, 2, 'lr_find')
+    positive_number('start_lr', start_lr, 'lr_find'); positive_number('end_lr', end_lr, 'lr_find')
+    as_int('num_it', num_it, 2, 'lr_find')
     if end_lr <= start_lr: raise ValueError(f"lr_find: end_lr ({end_lr}) must be larger than start_lr ({start_lr})")
     state, opt, lr = copy.deepcopy(self.model.state_dict()), self.opt, self._lr
     quiet = [c for c in self.cbs if isinstance(c, (ProgressCB, GuardCB))]   # no bar; an exploding loss is the point

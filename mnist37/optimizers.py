@@ -9,7 +9,7 @@ from typing import Callable
 
 import torch
 
-from .checks import check_positive
+from .checks import positive_number
 from .gd import trace
 from .sgd import BaseOptimizer, SGD_Optim, max_param_diff
 
@@ -94,7 +94,7 @@ class Nesterov(Momentum):
 # %% ../nbs/07_optimizers.ipynb #5d7cf640
 class Adagrad(Optim):
     "Adagrad: s <- s + grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    defaults, ranges = dict(lr=0.01, eps=1e-10), {**Optim.ranges, 'eps': check_positive}
+    defaults, ranges = dict(lr=0.01, eps=1e-10), {**Optim.ranges, 'eps': positive_number}
     def update(self, p, grad, state, lr, eps):
         s = state['sum'] = state.get('sum', 0) + grad*grad
         p -= lr*grad/(s.sqrt() + eps)
@@ -102,14 +102,14 @@ class Adagrad(Optim):
 # %% ../nbs/07_optimizers.ipynb #065aae30
 class RMSProp(Optim):
     "RMSProp: s <- alpha*s + (1 - alpha)*grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    defaults, ranges = dict(lr=0.01, alpha=0.99, eps=1e-8), {**Optim.ranges, 'alpha': _unit, 'eps': check_positive}
+    defaults, ranges = dict(lr=0.01, alpha=0.99, eps=1e-8), {**Optim.ranges, 'alpha': _unit, 'eps': positive_number}
     def update(self, p, grad, state, lr, alpha, eps):
         p -= lr*grad/(_average(state, 'square_avg', alpha, grad*grad).sqrt() + eps)
 
 # %% ../nbs/07_optimizers.ipynb #ed783bc3
 class Adadelta(Optim):
     "Adadelta: s <- rho*s + (1-rho)*g^2; d = sqrt(acc + eps)/sqrt(s + eps)*g; acc <- rho*acc + (1-rho)*d^2; p -= lr*d."
-    defaults, ranges = dict(lr=1.0, rho=0.9, eps=1e-6), {**Optim.ranges, 'rho': _unit, 'eps': check_positive}
+    defaults, ranges = dict(lr=1.0, rho=0.9, eps=1e-6), {**Optim.ranges, 'rho': _unit, 'eps': positive_number}
     def update(self, p, grad, state, lr, rho, eps):
         s = _average(state, 'square_avg', rho, grad*grad)
         delta = (state.get('acc_delta', 0) + eps)**0.5/(s + eps).sqrt()*grad
@@ -120,7 +120,7 @@ class Adadelta(Optim):
 class Adam(Optim):
     "Adam: m <- b1*m + (1-b1)*grad; v <- b2*v + (1-b2)*grad^2; p <- p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)."
     defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-    ranges = {**Optim.ranges, 'betas': _pair_of_units, 'eps': check_positive}
+    ranges = {**Optim.ranges, 'betas': _pair_of_units, 'eps': positive_number}
     def update(self, p, grad, state, lr, betas, eps):
         b1, b2 = betas
         t = state['step'] = state.get('step', 0) + 1

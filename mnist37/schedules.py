@@ -9,7 +9,7 @@ import inspect, math, numbers
 import numpy as np
 import torch
 
-from .checks import check_int, check_positive
+from .checks import as_int, positive_number
 from .learner import Callback, Learner
 
 # %% auto #0
@@ -54,7 +54,7 @@ def plot_scheds(scheds:dict, # name -> schedule (a function of pos in [0, 1])
     return ax.figure
 
 # %% ../nbs/08_schedules.ipynb #c3eef34d
-def _check_fraction(name, v, owner):
+def _fraction(name, v, owner):
     "`v` unchanged, failing unless it is a number in [0, 1]."
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
         raise ValueError(f"{owner}: {name} must be a number in [0, 1], got {v!r}")
@@ -68,7 +68,7 @@ def combine_scheds(pcts, # the fraction of the training each phase takes, adding
     if len(pcts) != len(scheds) or not pcts:
         raise ValueError(f"combine_scheds: {len(pcts)} fractions for {len(scheds)} schedules; give one "
                          "fraction per schedule")
-    for i, p in enumerate(pcts): _check_fraction(f'pcts[{i}]', p, 'combine_scheds')
+    for i, p in enumerate(pcts): _fraction(f'pcts[{i}]', p, 'combine_scheds')
     if abs(sum(pcts) - 1) > 1e-6: raise ValueError(f"combine_scheds: the fractions {pcts} add up to {sum(pcts)}, not 1")
     edges, last = torch.cumsum(torch.tensor([0., *pcts]), 0).numpy(), len(pcts) - 1   # float32, as fastai's
     def sched(pos):
@@ -80,14 +80,14 @@ def combine_scheds(pcts, # the fraction of the training each phase takes, adding
 def combined_cos(pct:float, start:float, middle:float, end:float):
     ("fastai's one-cycle curve: a cosine from `start` to `middle` for the first `pct` of the "
      "training, then one to `end`.")
-    _check_fraction('pct', pct, 'combined_cos')
+    _fraction('pct', pct, 'combined_cos')
     return combine_scheds([pct, 1 - pct], [cos_sched(start, middle), cos_sched(middle, end)])
 
 # %% ../nbs/08_schedules.ipynb #365a4a97
 def positions(n_epochs:int, n_batches:int) -> list:
     ("The training progress at every training batch, counted as fastai counts it: e/n_epochs at each epoch's start, "
      "plus 1/(n_batches*n_epochs) per batch.")
-    check_int('n_epochs', n_epochs, owner='positions'); check_int('n_batches', n_batches, owner='positions')
+    as_int('n_epochs', n_epochs, owner='positions'); as_int('n_batches', n_batches, owner='positions')
     out, step = [], 1./(n_batches*n_epochs)
     for e in range(n_epochs):
         p = e/n_epochs
@@ -150,8 +150,8 @@ def fit_one_cycle(self:Learner, epochs:int,
                   cbs=() # more callbacks for this fit
                  ):
     "Train for `epochs` with the one-cycle policy: fastai's `Learner.fit_one_cycle`, with its defaults."
-    for k, v in (('lr_max', lr_max), ('div', div), ('div_final', div_final)): check_positive(k, v, 'fit_one_cycle')
-    _check_fraction('pct_start', pct_start, 'fit_one_cycle')
+    for k, v in (('lr_max', lr_max), ('div', div), ('div_final', div_final)): positive_number(k, v, 'fit_one_cycle')
+    _fraction('pct_start', pct_start, 'fit_one_cycle')
     if len(moms) != 3: raise ValueError(f"fit_one_cycle: moms must be 3 numbers (start, middle, end), got {moms!r}")
     sched = ScheduleCB({'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final),
                         'mom': combined_cos(pct_start, *moms)})
@@ -178,12 +178,12 @@ def _warm(pct:float, lr:float, sched):
 def _constant(lr, pct_warmup=0.): return {'lr': _warm(pct_warmup, lr, const_sched(lr))}
 def _step(lr, milestones=(0.5, 0.75), factor=0.1, pct_warmup=0.):
     return {'lr': _warm(pct_warmup, lr,
-                        step_sched(lr, tuple(_check_fraction('milestones', m, 'step') for m in milestones),
-                                                   check_positive('factor', factor, 'step')))}
+                        step_sched(lr, tuple(_fraction('milestones', m, 'step') for m in milestones),
+                                                   positive_number('factor', factor, 'step')))}
 def _cosine(lr, final=0., pct_warmup=0.): return {'lr': _warm(pct_warmup, lr, cos_sched(lr, final))}
 def _one_cycle(lr, pct_start=0.25, div=25., div_final=1e5, moms=(0.95, 0.85, 0.95)):
-    for k, v in (('div', div), ('div_final', div_final)): check_positive(k, v, 'one-cycle')
-    return {'lr': combined_cos(_check_fraction('pct_start', pct_start, 'one-cycle'), lr/div, lr, lr/div_final),
+    for k, v in (('div', div), ('div_final', div_final)): positive_number(k, v, 'one-cycle')
+    return {'lr': combined_cos(_fraction('pct_start', pct_start, 'one-cycle'), lr/div, lr, lr/div_final),
             'mom': combined_cos(pct_start, *moms)}
 
 # name -> builder(lr, **params)
@@ -197,9 +197,9 @@ def schedule_cbs(name:str, # a name from `SCHEDULES`
                 ) -> list:
     "The callbacks of schedule `name` for a fit of `n_epochs` x `n_batches` at peak rate `lr`, every value checked."
     if name not in SCHEDULES: raise ValueError(f"unknown schedule {name!r}; choose one of {list(SCHEDULES)}")
-    lr, total = (check_positive('lr', lr, f'schedule {name}'),
-                 check_int('n_epochs', n_epochs, owner='schedule_cbs')
-                 * check_int('n_batches', n_batches, owner='schedule_cbs'))
+    lr, total = (positive_number('lr', lr, f'schedule {name}'),
+                 as_int('n_epochs', n_epochs, owner='schedule_cbs')
+                 * as_int('n_batches', n_batches, owner='schedule_cbs'))
     build = SCHEDULES[name]
     takes = [p for p in inspect.signature(build).parameters if p != 'lr']
     # the warm-up is given in batches, as `warmup`
@@ -209,7 +209,7 @@ def schedule_cbs(name:str, # a name from `SCHEDULES`
     if warmup:
         if 'pct_warmup' not in takes:
             raise ValueError(f"schedule {name!r} has no warm-up (it has its own: pct_start); drop warmup={warmup!r}")
-        check_int('warmup', warmup, lo=0, owner=f'schedule {name}')
+        as_int('warmup', warmup, lo=0, owner=f'schedule {name}')
         if warmup > total:
             raise ValueError(f"schedule {name}: a warm-up of {warmup} batches is longer than the training "
                              f"({n_epochs} epochs x {n_batches} batches = {total}); make it at most {total}")

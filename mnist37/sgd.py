@@ -11,7 +11,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .checks import check_int, check_positive
+from .checks import as_int, positive_number
 
 # %% auto #0
 __all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'opt_lr',
@@ -43,7 +43,7 @@ class Linear1(nn.Module):
     def forward(self, xb): return linear1(xb, self.weights, self.bias)
 
 # %% ../nbs/02_sgd.ipynb #ad90351b
-def _check_shapes(name, preds, targets):
+def _same_shapes(name, preds, targets):
     "Fail unless `preds` and `targets` have the same shape (otherwise broadcasting silently compares every pair)."
     if preds.shape != targets.shape:
         raise ValueError(f"{name}: predictions have shape {tuple(preds.shape)} "
@@ -55,13 +55,13 @@ def _check_shapes(name, preds, targets):
 
 def mnist_loss(predictions, targets):
     "The book's loss: distance of sigmoid(prediction) from the target, averaged."
-    _check_shapes('mnist_loss', predictions, targets)
+    _same_shapes('mnist_loss', predictions, targets)
     predictions = predictions.sigmoid()
     return torch.where(targets == 1, 1 - predictions, predictions).mean()
 
 def batch_accuracy(xb, yb):
     "Fraction of predictions on the right side of 0.5 after the sigmoid."
-    _check_shapes('batch_accuracy', xb, yb)
+    _same_shapes('batch_accuracy', xb, yb)
     return ((xb.sigmoid() > 0.5) == yb).float().mean()
 
 # %% ../nbs/02_sgd.ipynb #c0f4c62f
@@ -81,7 +81,7 @@ class BaseOptimizer:
     ("fastai's `_BaseOptimizer`: torch-style `param_groups`, parsed and checked once, the learning rate in one "
      "place (`lr`), `zero_grad`; subclasses write `step`.")
     defaults:dict = {}                      # hyper-parameter -> default value (None: the caller must give it)
-    ranges:dict = {'lr': check_positive}    # hyper-parameter -> its check, called as check(name, value, owner)
+    ranges:dict = {'lr': positive_number}    # hyper-parameter -> its check, called as check(name, value, owner)
     def __init__(self, params, # tensors, or torch-style groups: dicts with 'params' and their own hyper-parameters
                  **hypers # the hyper-parameters of every group, over `defaults`
                 ):
@@ -232,7 +232,7 @@ class TensorLoader:
                  seed:int|torch.Generator=0 # seed of the orders, or a generator to draw them from
                 ):
         if len(x) != len(y): raise ValueError(f"TensorLoader: x has {len(x)} rows but y has {len(y)}")
-        self.x, self.y, self.bs, self.shuffle = x, y, check_int('bs', bs, owner='TensorLoader'), shuffle
+        self.x, self.y, self.bs, self.shuffle = x, y, as_int('bs', bs, owner='TensorLoader'), shuffle
         self.gen = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
     def __len__(self): return (len(self.x) + self.bs - 1)//self.bs
     def __iter__(self):
@@ -244,7 +244,7 @@ class TensorLoader:
 # %% ../nbs/02_sgd.ipynb #0abbf570
 def batches(x, y, bs:int=256) -> list:
     "`(xb, yb)` pairs of consecutive slices: the batches of an unshuffled DataLoader, without per-sample work."
-    return list(TensorLoader(x, y, check_int('bs', bs, owner='batches')))
+    return list(TensorLoader(x, y, as_int('bs', bs, owner='batches')))
 
 # %% ../nbs/02_sgd.ipynb #6ac96899
 def train_model(model, # the model to train, in place
@@ -258,8 +258,8 @@ def train_model(model, # the model to train, in place
                 patience:int|None=8 # `train_epoch`'s stall check: steps in a row that may change nothing (None: off)
                ) -> pd.DataFrame:
     "Train `model` on `dls.train`, validate on `dls.valid` after each epoch; return train_loss, valid_loss, accuracy."
-    epochs = check_int('epochs', epochs, owner='train_model')
-    if patience is not None: check_int('patience', patience, owner='train_model')
+    epochs = as_int('epochs', epochs, owner='train_model')
+    if patience is not None: as_int('patience', patience, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
     for epoch in range(epochs):
         model.train()
