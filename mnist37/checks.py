@@ -9,24 +9,24 @@ import math, numbers
 import torch
 
 # %% auto #0
-__all__ = ['check_int', 'check_positive', 'check_finite']
+__all__ = ['as_int', 'positive_number', 'finite_tensor']
 
 # %% ../nbs/96_checks.ipynb #ee3f116c
 def _who(owner:str) -> str: return f"{owner}: " if owner else ''
 
-def check_int(name:str, v, lo:int=1, owner:str='') -> int:
+def as_int(name:str, v, lo:int=1, owner:str='') -> int:
     "`v` as an `int`, failing unless it is a whole number >= `lo` (a bool, a float such as 2.5 or a string is refused)."
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
         raise ValueError(f"{_who(owner)}{name} must be an integer >= {lo}, got {v!r} ({type(v).__name__})")
     return int(v)
 
-def check_positive(name:str, v, owner:str=''):
+def positive_number(name:str, v, owner:str=''):
     "`v` unchanged, failing unless it is a finite real number > 0."
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v <= 0:
         raise ValueError(f"{_who(owner)}{name} must be a finite number > 0, got {v!r}")
     return v
 
-def check_finite(name:str, t:torch.Tensor, owner:str='') -> torch.Tensor:
+def finite_tensor(name:str, t:torch.Tensor, owner:str='') -> torch.Tensor:
     "`t` unchanged, failing unless every value of tensor `t` is finite (the error names the first bad row)."
     bad = ~torch.isfinite(t)
     if bad.any():

@@ -12,7 +12,7 @@ from fastai.learner import Learner as FastaiLearner, Callback as FastaiCallback
 from fastai.optimizer import SGD as FastaiSGD, OptimWrapper
 
 from .data import load_mnist_sample, get_dls
-from .checks import check_int
+from .checks import as_int
 from .sgd import mnist_loss, batch_accuracy, make_model, train_model, max_param_diff, panels, param_copies
 
 # %% auto #0
@@ -72,7 +72,7 @@ def compare_with_fastai(fit_ours, # `fit_ours(model, dls, epochs, lr, after_epoc
                         **fit_kwargs # fastai's side: passed on to the `fit` method
                        ) -> pd.DataFrame:
     "Train copies of `model`, ours and fastai's: ours' columns, fastai's (suffix `_fastai`), `max_abs_param_diff`."
-    epochs = check_int('epochs', epochs, owner='compare_with_fastai')
+    epochs = as_int('epochs', epochs, owner='compare_with_fastai')
     ours_params = []
     ours = fit_ours(copy.deepcopy(model), dls_factory(), epochs, lr, lambda m: ours_params.append(param_copies(m)))
     fai, fai_params, _ = fit_fastai(copy.deepcopy(model), dls_factory(), epochs, lr, opt_func, loss_func, metrics,
@@ -100,7 +100,7 @@ def compare_with_learner(epochs:int=10,
                          progress:bool=False # show fastai's progress bar
                         ) -> pd.DataFrame:
     "One seeded model trained by `train_model` + `SGD_Optim` and by fastai's `Learner` (its SGD), on the same batches."
-    epochs = check_int('epochs', epochs, owner='compare_with_learner')
+    epochs = as_int('epochs', epochs, owner='compare_with_learner')
     data = load_mnist_sample() if data is None else data
     # Two loaders built alike: with shuffle=True both draw the same order from `seed`.
     res = compare_with_fastai(fit_chapter, make_model(arch, seed), lambda: get_dls(data, bs, shuffle, seed), epochs, lr,

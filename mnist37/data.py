@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from .cache import load_pixels
-from .checks import check_int, check_finite
+from .checks import as_int, finite_tensor
 from .external import fastai_data_dir, how_to_install
 
 # %% auto #0
@@ -87,12 +87,12 @@ def show_digits(xs, # images: (n, 784) or (n, 28, 28)
     return fig
 
 # %% ../nbs/00_data.ipynb #e727682e
-def _check_split(name:str, x, y, owner:str, labels=(0, 1)):
+def _valid_split(name:str, x, y, owner:str, labels=(0, 1)):
     "Fail unless `x` (n, 784) is finite and `y` (n, 1) holds only `labels`."
     if x.ndim != 2 or y.shape != (len(x), 1):
         raise ValueError(f"{owner}: {name} has x of shape {tuple(x.shape)} and y of shape {tuple(y.shape)}; "
                          "expected (n, 784) and (n, 1).")
-    check_finite(f'{name}_x', x, owner)
+    finite_tensor(f'{name}_x', x, owner)
     ok = torch.zeros_like(y, dtype=torch.bool)
     for l in labels: ok |= y == l
     if not ok.all():
@@ -102,7 +102,7 @@ def _check_split(name:str, x, y, owner:str, labels=(0, 1)):
 def _checked(data, owner:str) -> MnistTensors:
     "`data` (default: `load_mnist_sample()`) after checking both splits."
     if data is None: data = load_mnist_sample()
-    _check_split('train', data.train_x, data.train_y, owner); _check_split('valid', data.valid_x, data.valid_y, owner)
+    _valid_split('train', data.train_x, data.train_y, owner); _valid_split('valid', data.valid_x, data.valid_y, owner)
     return data
 
 def get_dls(data:MnistTensors|None=None, # the tensors (default: `load_mnist_sample()`)
@@ -115,7 +115,7 @@ def get_dls(data:MnistTensors|None=None, # the tensors (default: `load_mnist_sam
      "`seed` if `shuffle`).")
     from fastai.data.core import DataLoaders
     from fastai.data.load import DataLoader
-    bs = check_int('bs', bs, owner='get_dls')
+    bs = as_int('bs', bs, owner='get_dls')
     data = _checked(data, 'get_dls')
     trn = DataLoader(list(zip(data.train_x, data.train_y)), bs=bs, shuffle=shuffle, device=device)
     if seed is not None: trn.rng = random.Random(seed)

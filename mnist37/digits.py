@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from .cache import load_pixels
-from .checks import check_finite
+from .checks import finite_tensor
 from .data import MnistTensors, data_path
 from .sgd import Loaders, TensorLoader, make_model
 
@@ -63,7 +63,7 @@ def softmax(x):
     return log_softmax(x).exp()
 
 # %% ../nbs/03b_digits.ipynb #e45e9f2b
-def _check_classes(owner:str, scores, targets):
+def _class_scores(owner:str, scores, targets):
     "Fail unless `scores` is (n, classes) and `targets` holds n class numbers 0 .. classes-1, shape (n,)."
     if scores.ndim != 2 or targets.shape != (len(scores),):
         hint = '; use targets.view(-1)' if targets.shape == (len(scores), 1) else ''
@@ -79,17 +79,17 @@ def _check_classes(owner:str, scores, targets):
 
 def nll(log_probs, targets):
     "Negative log likelihood: minus the mean of each row's log-probability at its target class."
-    _check_classes('nll', log_probs, targets)
+    _class_scores('nll', log_probs, targets)
     return -log_probs[torch.arange(len(targets)), targets].mean()
 
 def cross_entropy(logits, targets):
     "Cross-entropy of `logits` (n, classes) against integer `targets` (n,): `nll(log_softmax(logits), targets)`."
-    _check_classes('cross_entropy', logits, targets)   # here too: the message names what the caller called
+    _class_scores('cross_entropy', logits, targets)   # here too: the message names what the caller called
     return nll(log_softmax(logits), targets)
 
 def accuracy(logits, targets):
     "Fraction of rows whose largest logit is at the target class."
-    _check_classes('accuracy', logits, targets)
+    _class_scores('accuracy', logits, targets)
     return (logits.argmax(-1) == targets).float().mean()
 
 # %% ../nbs/03b_digits.ipynb #db77df0b
@@ -101,7 +101,7 @@ def get_mnist_dls(data:MnistTensors, # the full MNIST, from `load_mnist`
                  ) -> Loaders:
     "Training batches of `bs`, reshuffled each epoch from `seed`, and validation batches of `valid_bs`, data checked."
     for name, x, y in (('train', data.train_x, data.train_y), ('valid', data.valid_x, data.valid_y)):
-        check_finite(f'{name}_x', x, 'get_mnist_dls')
+        finite_tensor(f'{name}_x', x, 'get_mnist_dls')
         if y.dtype != torch.int64 or y.ndim != 1 or (y < 0).any() or (y > 9).any():
             raise ValueError(f"get_mnist_dls: {name}_y must be the digits 0-9 as int64 of shape (n,), "
                              f"got {y.dtype} of shape {tuple(y.shape)}")

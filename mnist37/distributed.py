@@ -11,7 +11,7 @@ import torch
 import torch.distributed as dist
 import torch.multiprocessing as mp
 
-from .checks import check_int
+from .checks import as_int
 from .learner import Callback
 
 # %% auto #0
@@ -102,7 +102,7 @@ def run_workers(fn, # `fn(rank, world, *args)`: a module-level function (spawn i
                 timeout:float=60. # seconds a worker waits for the others (store, collectives) before failing
                ):
     "Run `fn` in `world` spawned processes joined in one process group; stop them all if one fails or on Ctrl-C."
-    world = check_int('world', world, owner='run_workers')
+    world = as_int('world', world, owner='run_workers')
     if backend == 'gloo' and world > (n := _cores()):
         print(f"mnist37: warning: {world} workers on {n} CPU cores: they take turns, and the run is slower than "
               f"with {n}", file=sys.stderr)
@@ -190,7 +190,7 @@ def train_workers(args, # an `argparse.Namespace` with `workers` (and `quiet`), 
                   timeout:float=120. # seconds a worker waits for the others before failing
                  ):
     "Run `train_fn` in `args.workers` processes, data-parallel: the result is one process's with the same global batch."
-    n = check_int('workers', args.workers, owner='train_workers')
+    n = as_int('workers', args.workers, owner='train_workers')
     if n == 1: return train_fn(args)
     gpus = torch.cuda.device_count() if torch.cuda.is_available() else 0
     if gpus and n > gpus:

@@ -9,7 +9,7 @@ from typing import Callable
 
 import numpy as np
 
-from .checks import check_int
+from .checks import as_int
 
 # %% auto #0
 __all__ = ['C_LOCAL', 'TOY_SCHEDULES', 'trace', 'gd', 'show_trace', 'xcos', 'dxcos', 'd2xcos', 'newton', 'train_2d', 'gd_step_2d',
@@ -19,7 +19,7 @@ __all__ = ['C_LOCAL', 'TOY_SCHEDULES', 'trace', 'gd', 'show_trace', 'xcos', 'dxc
 def trace(step:Callable, x0, steps:int) -> list:
     "`[x0, step(x0), step(step(x0)), ...]`: the `steps + 1` points an iterative method visits."
     xs = [x0]
-    for _ in range(check_int('steps', steps, 0, 'trace')): xs.append(step(xs[-1]))
+    for _ in range(as_int('steps', steps, 0, 'trace')): xs.append(step(xs[-1]))
     return xs
 
 def gd(grad:Callable, # the derivative f'(x)

@@ -5,22 +5,21 @@
 # %% ../nbs/03a_learner.ipynb #dacf8d27
 from __future__ import annotations
 import copy, math, time
-from contextlib import contextmanager
 
 import pandas as pd
 import torch
 
-from .checks import check_int, check_positive
-from .sgd import SGD_Optim, batch_accuracy, mnist_loss, param_copies, training_error
+from .checks import as_int, positive_number
+from .sgd import SGD_Optim, batch_accuracy, mnist_loss, opt_lr, param_copies, training_error
 
 # %% auto #0
 __all__ = ['EVENTS', 'CancelFitException', 'CancelEpochException', 'CancelBatchException', 'CallbackError', 'Callback', 'Learner',
            'Recorder', 'ProgressCB', 'DeviceCB', 'GuardCB', 'LRFinderCB', 'AfterEpochCB', 'fit_our_learner']
 
 # %% ../nbs/03a_learner.ipynb #d246b319
-class CancelFitException(Exception): "Raise in a callback to end `fit` (the `after_cancel_fit` event follows)."
-class CancelEpochException(Exception): "Raise in a callback to end the current epoch."
-class CancelBatchException(Exception): "Raise in a callback to skip the rest of the current batch."
+class CancelFitException(Exception): "Raise in a callback to end `fit` (`after_cancel_fit`, then `after_fit` follow)."
+class CancelEpochException(Exception): "Raise in a callback to end the current epoch (`after_cancel_epoch`, then `after_epoch` follow)."
+class CancelBatchException(Exception): "Raise in a callback to skip the rest of the current batch (`after_cancel_batch`, then `after_batch` follow)."
 class CallbackError(RuntimeError): "A callback raised: the message names the callback, the event, epoch and batch."
 
 _STAGES = ('fit', 'epoch', 'train', 'validate', 'batch', 'backward', 'step')
@@ -33,7 +32,7 @@ class Callback:
      "`self.learn`: the Learner.")
     order = 0
 
-def _check_callback(cb):
+def _as_callback(cb):
     "Fail unless `cb` is a `Callback` whose event methods all have real event names (a typo would never run)."
     if not isinstance(cb, Callback):
         raise TypeError(f"callbacks must be Callback instances, got {type(cb).__name__} {cb!r:.60}")
@@ -44,11 +43,18 @@ def _check_callback(cb):
     return cb
 
 # %% ../nbs/03a_learner.ipynb #0a53dd9d
+def _loss_shape_error(loss_func, loss) -> ValueError:
+    "The error for a loss function that did not reduce its batch to one number."
+    name = getattr(loss_func, '__name__', type(loss_func).__name__)
+    return ValueError(f"the loss function {name} returned a tensor of shape {tuple(loss.shape)}, not one number: "
+                      "the Learner needs the batch's loss as a scalar to call backward(). Reduce it, e.g. with "
+                      ".mean() (or reduction='mean' for torch's losses).")
+
 class Learner:
     "The chapter's loop with callbacks: `fit(epochs, lr)` trains `model` on `dls.train`, validates on `dls.valid`."
     def __init__(self, dls, # `.train` and `.valid` iterables of `(xb, yb)` batches (fastai's `DataLoaders`, `Loaders`)
                  model, # a torch module
-                 loss_func, # `loss_func(preds, yb)` -> a scalar tensor
+                 loss_func, # `loss_func(preds, yb)` -> a scalar tensor (the mean over the batch)
                  opt_func=SGD_Optim, # `opt_func(params, lr=...)` -> an optimizer with `param_groups` (ours or torch's)
                  metrics=(), # functions `metric(preds, yb)` -> a scalar tensor, averaged over the validation set
                  cbs=(), # extra callbacks
@@ -62,7 +68,7 @@ class Learner:
 
     def add_cbs(self, cbs):
         "Add callbacks (a `Callback` or a list of them)."
-        for cb in ([cbs] if isinstance(cbs, Callback) else cbs): _check_callback(cb).learn = self; self.cbs.append(cb)
+        for cb in ([cbs] if isinstance(cbs, Callback) else cbs): _as_callback(cb).learn = self; self.cbs.append(cb)
         self._handlers = {}
     def remove_cbs(self, cbs):
         "Remove callbacks (a `Callback` or a list of them)."
@@ -77,7 +83,7 @@ class Learner:
     @property
     def lr(self) -> float|None:
         "The learning rate: group 0's `'lr'` in the optimizer (before there is one: the rate the next `fit` starts at)."
-        return self._lr if self.opt is None else self.opt.param_groups[0]['lr']
+        return self._lr if self.opt is None else opt_lr(self.opt)
     @lr.setter
     def lr(self, lr:float):
         if self.opt is None: self._lr = lr
@@ -97,40 +103,45 @@ class Learner:
                 raise CallbackError(f"callback {type(cb).__name__} failed in {event} (epoch {self.epoch}, "
                                     f"batch {self.iter}): {type(e).__name__}: {e}") from e
 
-    @contextmanager
-    def _stage(self, name:str, cancel=()):
-        "`before_<name>`, the body, `after_<name>`; `cancel` ends the stage with `after_cancel_<name>`."
-        try:
-            self(f'before_{name}')
-            yield
-            self(f'after_{name}')
-        except cancel: self(f'after_cancel_{name}')
+    def _with_events(self, f, stage:str, cancel=(), final=lambda: None):
+        "fastai's `_with_events`: `before_<stage>`, `f()`, `after_<stage>`; `cancel` raised in them runs `after_cancel_<stage>` first."
+        try: self(f'before_{stage}'); f()
+        except cancel: self(f'after_cancel_{stage}')
+        self(f'after_{stage}'); final()
 
     def _one_batch(self):
         self.xb, self.yb = self.batch
         self.pred = self.model(self.xb); self('after_pred')
         self.loss = self.loss_func(self.pred, self.yb); self('after_loss')
         if not self.training: return
+        if self.loss.numel() != 1: raise _loss_shape_error(self.loss_func, self.loss)
         self('before_backward'); self.loss.backward(); self('after_backward')   # stages without a cancel of their own
         self('before_step'); self.opt.step(); self('after_step')
         self.opt.zero_grad()
 
+    def _all_batches(self):
+        for self.iter, self.batch in enumerate(self.dl):
+            self.loss = None   # a batch cancelled in before_batch has no loss: `after_batch` sees None, not the last one
+            try: self('before_batch'); self._one_batch()      # `_with_events` written out: it runs for every batch
+            except CancelBatchException: self('after_cancel_batch')
+            self('after_batch')
+
     def _one_epoch(self, training:bool):
         self.training, self.dl = training, self.dls.train if training else self.dls.valid
         self.model.train(training)
-        with self._stage('train' if training else 'validate'), torch.set_grad_enabled(training):
-            for self.iter, self.batch in enumerate(self.dl):
-                try:
-                    self('before_batch'); self._one_batch(); self('after_batch')
-                except CancelBatchException: self('after_cancel_batch')
+        with torch.set_grad_enabled(training): self._with_events(self._all_batches, 'train' if training else 'validate')
+
+    def _do_epoch(self): self._one_epoch(True); self._one_epoch(False)
+    def _do_fit(self):
+        for self.epoch in range(self.n_epochs): self._with_events(self._do_epoch, 'epoch', CancelEpochException)
 
     def fit(self, epochs:int, # how many passes over `dls.train`, each followed by one over `dls.valid`
             lr:float|None=None, # set the learning rate first (None: keep the optimizer's current rate)
             cbs=() # callbacks for this fit only
            ):
         "Train for `epochs` epochs, validating after each."
-        epochs = check_int('epochs', epochs, owner='Learner.fit')
-        if lr is not None: check_positive('lr', lr, 'Learner.fit')
+        epochs = as_int('epochs', epochs, owner='Learner.fit')
+        if lr is not None: positive_number('lr', lr, 'Learner.fit')
         elif self.lr is None: raise ValueError("Learner.fit: no learning rate yet; pass one, e.g. learn.fit(1, lr=0.1)")
         for name in ('train', 'valid'):
             if len(getattr(self.dls, name)) == 0:
@@ -142,11 +153,7 @@ class Learner:
             if lr is not None: self.lr = lr
             if self.opt is None: self.opt = self.opt_func(self.model.parameters(), lr=self._lr)
             self.n_epochs = epochs
-            with self._stage('fit', CancelFitException):
-                for self.epoch in range(epochs):
-                    with self._stage('epoch', CancelEpochException):
-                        self._one_epoch(True)
-                        self._one_epoch(False)
+            self._with_events(self._do_fit, 'fit', CancelFitException)
         finally:
             self.remove_cbs(extra)
             self.training = False
@@ -158,28 +165,30 @@ def _mom(g:dict):
     return g['momentum'] if 'momentum' in g else g['betas'][0] if 'betas' in g else None
 
 class Recorder(Callback):
-    ("Per training batch the loss, smoothed (`losses`) and raw (`raw_losses`), `lrs`, `moms`; per epoch "
-     "the table (`values`).")
+    ("Per training batch the loss, smoothed (`losses`) and raw (`raw_losses`), `lrs`, `moms`; per finished epoch "
+     "a row of `rows`, its columns named by `metric_names` (the table: `values`).")
     order, beta = -10, 0.98
     def before_fit(self):
         self._smooth, self._raw, self.lrs, self.moms, self.rows, self.smooth = [], [], [], [], [], torch.tensor(0.)
-        self.names = ['train_loss', 'valid_loss',
-                      *(getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics)]
-    def before_epoch(self): self.start = time.perf_counter()
+        self._row = None
+        self.metric_names = ['epoch', 'train_loss', 'valid_loss',
+                             *(getattr(m, '__name__', type(m).__name__) for m in self.learn.metrics), 'time']
+    def before_epoch(self): self.start, self._row = time.perf_counter(), None
     def after_batch(self):
-        l = self.learn
-        if l.training:
-            loss = l.loss.detach()
+        learn = self.learn
+        if learn.loss is None: return                                # cancelled before its loss
+        if learn.training:
+            loss = learn.loss.detach()
             loss = loss if loss.ndim == 0 else loss.mean()
             self._raw.append(loss)
             self.smooth = torch.lerp(loss, self.smooth, self.beta)
             self._smooth.append(self.smooth)                     # debiased when read: no extra work per batch
-            g = l.opt.param_groups[0]                            # the rates the step just used
+            g = learn.opt.param_groups[0]                            # the rates the step just used
             self.lrs.append(g['lr']); self.moms.append(_mom(g))
             return
-        bs = len(l.yb)
-        vals = [l.loss.detach().mean()] + [m(l.pred, l.yb) for m in l.metrics]
-        for name, v in zip(self.names[1:], vals):
+        bs = len(learn.yb)
+        vals = [learn.loss.detach().mean()] + [m(learn.pred, learn.yb) for m in learn.metrics]
+        for name, v in zip(self.metric_names[2:], vals):
             v = torch.as_tensor(v)
             if v.numel() != 1:
                 raise ValueError(f"metric {name} returned a tensor of shape {tuple(v.shape)}; "
@@ -188,8 +197,16 @@ class Recorder(Callback):
     def before_validate(self): self.totals, self.n = [0.]*(1 + len(self.learn.metrics)), 0
     def after_validate(self):
         vals = [(t/self.n).item() for t in self.totals] if self.n else [float('nan')]*len(self.totals)
-        self.rows.append([self.learn.epoch, self.loss_at(-1) if self._smooth else float('nan'), *vals])
-    def after_epoch(self): self.rows[-1].append(time.perf_counter() - self.start)
+        self._row = [self.learn.epoch, self.loss_at(-1) if self._smooth else float('nan'), *vals]
+    def after_epoch(self):
+        "Keep the epoch's row if its validation finished (an epoch cancelled before that has none)."
+        if self._row is not None: self.rows.append(self._row + [time.perf_counter() - self.start]); self._row = None
+    def last(self, name:str):
+        "The value of column `name` (one of `metric_names`) in the last finished epoch's row."
+        if name not in self.metric_names:
+            raise KeyError(f"Recorder has no column {name!r}; its columns are {self.metric_names}")
+        if not self.rows: raise IndexError(f"Recorder: no epoch has finished yet, so there is no {name} to read")
+        return self.rows[-1][self.metric_names.index(name)]
     def loss_at(self, i:int) -> float:
         "The smoothed, debiased training loss after batch `i` of the fit."
         t = range(1, len(self._smooth) + 1)[i]   # how many batches the average has seen
@@ -205,8 +222,7 @@ class Recorder(Callback):
     @property
     def values(self) -> pd.DataFrame:
         "One row per finished epoch: epoch, train_loss, valid_loss, the metrics, and the seconds it took."
-        rows = [r for r in self.rows if len(r) == len(self.names) + 2]
-        return pd.DataFrame(rows, columns=['epoch', *self.names, 'time']).set_index('epoch')
+        return pd.DataFrame(self.rows, columns=self.metric_names).set_index('epoch')
     def plot_loss(self, ax=None):
         "The smoothed training loss per batch; return the axes."
         import matplotlib.pyplot as plt
@@ -214,15 +230,17 @@ class Recorder(Callback):
         ax.plot(self.losses); ax.set_xlabel('batch'); ax.set_ylabel('smoothed training loss')
         return ax
 
+
+# %% ../nbs/03a_learner.ipynb #b7e4c2a1
 class ProgressCB(Callback):
     "fastprogress bars over epochs and batches, and the table of `Recorder` as it grows."
-    order = 10
+    order, mbar = 10, None
     def before_fit(self):
         from fastprogress.fastprogress import master_bar
         self.mbar = master_bar(range(self.learn.n_epochs))
         self.mbar.update(0)   # fastprogress opens its one display at the first update (on_iter_begin too opened two)
         rec = self.learn.recorder
-        if rec is not None: self.mbar.write(['epoch', *rec.names, 'time'], table=True)
+        if rec is not None: self.mbar.write(rec.metric_names, table=True)
     def _bar(self):
         from fastprogress.fastprogress import progress_bar
         self.pbar = progress_bar(range(len(self.learn.dl)), parent=self.mbar, leave=False); self.pbar.update(0)
@@ -231,12 +249,17 @@ class ProgressCB(Callback):
     def after_batch(self): self.pbar.update(self.learn.iter + 1)
     def after_epoch(self):
         rec = self.learn.recorder
-        if rec is not None and rec.rows:
-            e, *vals, t = rec.rows[-1]
-            self.mbar.write([str(e), *[f'{v:.6f}' for v in vals], f'{int(t//60):02d}:{int(t%60):02d}'], table=True)
-    def after_fit(self): self.mbar.on_iter_end()
-    after_cancel_fit = after_fit
+        if rec is None or not rec.rows: return
+        row = dict(zip(rec.metric_names, rec.rows[-1]))
+        if row['epoch'] != self.learn.epoch: return              # this epoch was cancelled before its row
+        t = row.pop('time')
+        self.mbar.write([str(row.pop('epoch')), *[f'{v:.6f}' for v in row.values()], f'{int(t//60):02d}:{int(t%60):02d}'],
+                        table=True)
+    def after_fit(self):                                         # runs after a cancel too, even one in before_fit
+        if self.mbar is not None: self.mbar.on_iter_end(); self.mbar = None
 
+
+# %% ../nbs/03a_learner.ipynb #b7e4c2a2
 class DeviceCB(Callback):
     "Put the model and every batch on `device` (default: the GPU when there is one, else the CPU)."
     order = -20
@@ -250,7 +273,7 @@ class GuardCB(Callback):
     "Stop a fit that diverged (a loss or parameter not finite) or stalled (`window` updates in a row changed nothing)."
     order = 5   # after the Recorder, so that its numbers of the bad batch are kept
     def __init__(self, window:int=4): # how many updates in a row may leave every parameter unchanged
-        self.window = check_int('window', window, owner='GuardCB')
+        self.window = as_int('window', window, owner='GuardCB')
     def before_train(self): self.losses, self.seen, self.start, self.snap = [], 0, 0, param_copies(self.learn.model)
     def before_validate(self): self.losses, self.seen = [], 0
     def after_loss(self): self.losses.append(self.learn.loss.detach())   # looked at once per window: each look syncs
@@ -260,56 +283,60 @@ class GuardCB(Callback):
         n = len(self.learn.dl)
         if self.start == 0 or n - self.start == self.window: self._check(n)   # the last full window, or a short epoch
         self._check_losses()
-        l = self.learn
-        for name, p in l.model.named_parameters():
+        learn = self.learn
+        for name, p in learn.model.named_parameters():
             if not torch.isfinite(p).all():
-                raise training_error('diverged', l.epoch, detail=f"parameter {name!r} is not finite", lr=l.lr)
+                raise training_error('diverged', learn.epoch, detail=f"parameter {name!r} is not finite", lr=learn.lr)
     def after_validate(self): self._check_losses()
 
     def _check_losses(self):
         "Fail, naming the first batch, if a loss of this pass not looked at yet is not finite."
         new, self.seen = self.losses[self.seen:], len(self.losses)   # each loss is looked at once
         if not new: return
-        bad = (~torch.isfinite(torch.stack([l.float().mean() for l in new]))).nonzero()
+        bad = (~torch.isfinite(torch.stack([x.float().mean() for x in new]))).nonzero()
         if len(bad):
-            i, l = self.seen - len(new) + int(bad[0, 0]), self.learn
-            what = f"the {'training' if l.training else 'validation'} loss is {self.losses[i].float().mean().item()}"
-            raise training_error('diverged', l.epoch, i, what, l.lr)
+            i, learn = self.seen - len(new) + int(bad[0, 0]), self.learn
+            what = f"the {'training' if learn.training else 'validation'} loss is {self.losses[i].float().mean().item()}"
+            raise training_error('diverged', learn.epoch, i, what, learn.lr)
     def _check(self, end:int):
         "Fail if no parameter changed in the updates of batches `self.start` .. `end - 1`; start a new window."
         self._check_losses()   # a diverged loss says more than the stall it causes
-        l = self.learn
-        if all(torch.equal(p, q) for p, q in zip(l.model.parameters(), self.snap, strict=True)):
+        learn = self.learn
+        if all(torch.equal(p, q) for p, q in zip(learn.model.parameters(), self.snap, strict=True)):
             what = f"no parameter changed in batches {self.start} to {end - 1}"
-            raise training_error('stalled', l.epoch, detail=what, lr=l.lr)
-        self.start, self.snap = end, param_copies(l.model)
+            raise training_error('stalled', learn.epoch, detail=what, lr=learn.lr)
+        self.start, self.snap = end, param_copies(learn.model)
 
 # %% ../nbs/03a_learner.ipynb #b9888c40
 class LRFinderCB(Callback):
     "Grow the learning rate exponentially batch by batch; record `(lrs, losses)`; stop when the smoothed loss explodes."
-    order = 0
+    order = 100   # last in before_batch: the rate it sets is the one the step uses, whatever a schedule set before
     def __init__(self, start_lr:float=1e-7, end_lr:float=10., num_it:int=100):
         self.start_lr, self.end_lr, self.num_it = start_lr, end_lr, num_it
     def before_fit(self): self.lrs, self.losses, self.best = [], [], float('inf')
     def before_batch(self):
         if self.learn.training:
-            self.learn.lr = self.start_lr*(self.end_lr/self.start_lr)**(len(self.lrs)/(self.num_it - 1))
+            self.lr = self.learn.lr = self.start_lr*(self.end_lr/self.start_lr)**(len(self.lrs)/(self.num_it - 1))
     def after_batch(self):
-        l = self.learn
-        if not l.training: return
-        loss = l.recorder.loss_at(-1)
+        learn = self.learn
+        if not learn.training or learn.loss is None: return
+        if learn.lr != self.lr:
+            others = [type(c).__name__ for c in learn.cbs if not isinstance(c, (LRFinderCB, Recorder, DeviceCB))]
+            raise ValueError(f"lr_find: the step used lr={learn.lr}, not the finder's {self.lr}: a callback changed the rate "
+                             f"after before_batch (one of {others}); remove it for lr_find")
+        loss = learn.recorder.loss_at(-1)
         if not self.lrs and not math.isfinite(loss):
-            raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={l.lr}, "
+            raise FloatingPointError(f"lr_find: the loss of the first batch is {loss}, at lr={learn.lr}, "
                                      "before the rate grew: check the data (and the model) for nan/inf")
-        self.lrs.append(l.lr); self.losses.append(loss)
+        self.lrs.append(self.lr); self.losses.append(loss)
         self.best = min(self.best, loss)
         if not math.isfinite(loss) or loss > 4*self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
     def before_validate(self): raise CancelEpochException()
 
 def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, plot:bool=True):
     "The learning-rate range test, weights and optimizer left as they were. Return (the minimum's lr / 10, the figure)."
-    check_positive('start_lr', start_lr, 'lr_find'); check_positive('end_lr', end_lr, 'lr_find')
-    check_int('num_it', num_it, 2, 'lr_find')
+    positive_number('start_lr', start_lr, 'lr_find'); positive_number('end_lr', end_lr, 'lr_find')
+    as_int('num_it', num_it, 2, 'lr_find')
     if end_lr <= start_lr: raise ValueError(f"lr_find: end_lr ({end_lr}) must be larger than start_lr ({start_lr})")
     state, opt, lr = copy.deepcopy(self.model.state_dict()), self.opt, self._lr
     quiet = [c for c in self.cbs if isinstance(c, (ProgressCB, GuardCB))]   # no bar; an exploding loss is the point
@@ -320,7 +347,7 @@ def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100
         self.model.load_state_dict(state); self.opt, self._lr = opt, lr
         self.add_cbs(quiet)
     self.lr_finder = cb
-    finite = [i for i, l in enumerate(cb.losses) if math.isfinite(l)]
+    finite = [i for i, v in enumerate(cb.losses) if math.isfinite(v)]
     suggestion = cb.lrs[min(finite, key=cb.losses.__getitem__)]/10
     fig = None
     if plot:

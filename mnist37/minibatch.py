@@ -13,7 +13,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .checks import check_finite, check_int, check_positive
+from .checks import finite_tensor, as_int, positive_number
 from .external import sha256_file
 from .learner import Callback, Learner, Recorder
 from .sgd import Loaders, SGD_Optim, TensorLoader, seeded, training_error
@@ -78,7 +78,7 @@ def load_airfoil(path=None, # airfoil_self_noise.dat (default: the copy inside t
                  n:int=1500 # how many rows to return, after standardising over all rows
                 ) -> tuple:
     "Features (n, 5) and labels (n,) of the airfoil data, each column standardised over all rows, float32."
-    n = check_int('n', n, owner='load_airfoil')
+    n = as_int('n', n, owner='load_airfoil')
     path = airfoil_path() if path is None else Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"No airfoil data at {path.resolve()}: pass the path of airfoil_self_noise.dat, "
@@ -160,10 +160,10 @@ def train_linreg(features, # (n, d) inputs
     if features.ndim != 2 or labels.shape != (n,):
         raise ValueError(f"train_linreg: features must be (n, d) and labels (n,), "
                          f"got {tuple(features.shape)} and {tuple(labels.shape)}")
-    check_finite('features', features, 'train_linreg'); check_finite('labels', labels, 'train_linreg')
-    if check_int('bs', bs, owner='train_linreg') > n:
+    finite_tensor('features', features, 'train_linreg'); finite_tensor('labels', labels, 'train_linreg')
+    if as_int('bs', bs, owner='train_linreg') > n:
         raise ValueError(f"train_linreg: bs must be between 1 and {n}, got {bs!r}")
-    check_positive('lr', lr, 'train_linreg'); check_int('epochs', epochs, owner='train_linreg')
+    positive_number('lr', lr, 'train_linreg'); as_int('epochs', epochs, owner='train_linreg')
     labels = labels.to(features.dtype)   # float64 data trains in float64, float32 in float32
     g = torch.Generator().manual_seed(seed)   # the weights first, then every epoch's order
     model = LinReg(features.shape[1], g, features.dtype)
@@ -184,7 +184,7 @@ def top_hessian_eig(loss_fn:Callable, # `loss_fn()` -> the scalar loss, built fr
     grads = torch.autograd.grad(loss_fn(), params, create_graph=True)
     g = torch.Generator().manual_seed(seed)
     v, lams = [torch.randn(p.shape, generator=g, dtype=p.dtype) for p in params], []
-    for _ in range(check_int('iters', iters, owner='top_hessian_eig')):
+    for _ in range(as_int('iters', iters, owner='top_hessian_eig')):
         norm = torch.sqrt(sum((u*u).sum() for u in v)); v = [u/norm for u in v]
         hv = torch.autograd.grad(grads, params, v, retain_graph=True)      # H v: the gradient of grads . v
         lams.append(sum((h*u).sum() for h, u in zip(hv, v)).item())        # v . H v, |v| = 1

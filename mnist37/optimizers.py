@@ -9,60 +9,18 @@ from typing import Callable
 
 import torch
 
-from .checks import check_positive
+from .checks import positive_number
 from .gd import trace
-from .sgd import SGD_Optim, max_param_diff
+from .sgd import BaseOptimizer, SGD_Optim, max_param_diff
 
 # %% auto #0
 __all__ = ['TORCH_EQUIVALENTS', 'Optim', 'SGD', 'optimizer_trace_2d', 'Momentum', 'Nesterov', 'Adagrad', 'RMSProp', 'Adadelta',
            'Adam', 'max_diff_vs_torch']
 
 # %% ../nbs/07_optimizers.ipynb #bad55943
-class Optim:
-    "Base of the hand-written optimizers: parameter groups with hyper-parameters, state per parameter, `step`."
-    defaults:dict = {}                      # hyper-parameter -> default value (None: the caller must give it)
-    ranges:dict = {'lr': check_positive}    # hyper-parameter -> its check, called as check(name, value, owner)
-    def __init__(self, params, # tensors, or torch-style groups: dicts with 'params' and their own hyper-parameters
-                 **hypers # the hyper-parameters of every group, over `defaults`
-                ):
-        if self.defaults and (unknown := sorted(set(hypers) - set(self.defaults))):
-            raise ValueError(f"{type(self).__name__}: unknown hyper-parameter {unknown[0]!r}; "
-                             f"it takes {sorted(self.defaults)}")
-        hypers = {**self.defaults, **hypers}
-        groups = [params] if isinstance(params, torch.Tensor) else list(params)
-        if not groups:
-            raise ValueError(f"{type(self).__name__}: got no parameters; pass model.parameters() or a list of tensors")
-        if not isinstance(groups[0], dict): groups = [{'params': groups}]
-        self.param_groups, self.state = [], {}
-        for g in groups:
-            ps = [g['params']] if isinstance(g['params'], torch.Tensor) else list(g['params'])
-            for p in ps:
-                if not isinstance(p, torch.Tensor):
-                    raise TypeError(f"{type(self).__name__}: parameters must be tensors, "
-                                    f"got {type(p).__name__} {p!r:.60}; pass model.parameters()")
-            g = {**hypers, **{k: v for k, v in g.items() if k != 'params'}, 'params': ps}
-            self.check(g)
-            self.param_groups.append(g)
-
-    def check(self, hypers:dict):
-        "Validate the hyper-parameters of one group with the checks of `ranges`."
-        for k, f in self.ranges.items(): f(k, hypers.get(k), type(self).__name__)
-
-    @property
-    def params(self): return [p for g in self.param_groups for p in g['params']]
-    @property
-    def lr(self): return self.param_groups[0]['lr']
-    @lr.setter
-    def lr(self, v):
-        for g in self.param_groups: self.check({**g, 'lr': v}); g['lr'] = v
-
-    def zero_grad(self, set_to_none:bool=True):
-        "Forget the gradients (the state, e.g. momentum, is kept)."
-        for p in self.params:
-            if p.grad is None: continue
-            if set_to_none: p.grad = None
-            else: p.grad.detach_().zero_()
-
+class Optim(BaseOptimizer):
+    ("Base of the hand-written optimizers: `02_sgd`'s `BaseOptimizer` (groups, `lr`, `zero_grad`) with state per "
+     "parameter and a `step` that calls `update`.")
     @torch.no_grad()
     def step(self, closure:Callable|None=None):
         "Update every parameter that has a gradient; `closure` re-evaluates the loss, as in torch."
@@ -136,7 +94,7 @@ class Nesterov(Momentum):
 # %% ../nbs/07_optimizers.ipynb #5d7cf640
 class Adagrad(Optim):
     "Adagrad: s <- s + grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    defaults, ranges = dict(lr=0.01, eps=1e-10), {**Optim.ranges, 'eps': check_positive}
+    defaults, ranges = dict(lr=0.01, eps=1e-10), {**Optim.ranges, 'eps': positive_number}
     def update(self, p, grad, state, lr, eps):
         s = state['sum'] = state.get('sum', 0) + grad*grad
         p -= lr*grad/(s.sqrt() + eps)
@@ -144,14 +102,14 @@ class Adagrad(Optim):
 # %% ../nbs/07_optimizers.ipynb #065aae30
 class RMSProp(Optim):
     "RMSProp: s <- alpha*s + (1 - alpha)*grad^2; p <- p - lr*grad/(sqrt(s) + eps)."
-    defaults, ranges = dict(lr=0.01, alpha=0.99, eps=1e-8), {**Optim.ranges, 'alpha': _unit, 'eps': check_positive}
+    defaults, ranges = dict(lr=0.01, alpha=0.99, eps=1e-8), {**Optim.ranges, 'alpha': _unit, 'eps': positive_number}
     def update(self, p, grad, state, lr, alpha, eps):
         p -= lr*grad/(_average(state, 'square_avg', alpha, grad*grad).sqrt() + eps)
 
 # %% ../nbs/07_optimizers.ipynb #ed783bc3
 class Adadelta(Optim):
     "Adadelta: s <- rho*s + (1-rho)*g^2; d = sqrt(acc + eps)/sqrt(s + eps)*g; acc <- rho*acc + (1-rho)*d^2; p -= lr*d."
-    defaults, ranges = dict(lr=1.0, rho=0.9, eps=1e-6), {**Optim.ranges, 'rho': _unit, 'eps': check_positive}
+    defaults, ranges = dict(lr=1.0, rho=0.9, eps=1e-6), {**Optim.ranges, 'rho': _unit, 'eps': positive_number}
     def update(self, p, grad, state, lr, rho, eps):
         s = _average(state, 'square_avg', rho, grad*grad)
         delta = (state.get('acc_delta', 0) + eps)**0.5/(s + eps).sqrt()*grad
@@ -162,7 +120,7 @@ class Adadelta(Optim):
 class Adam(Optim):
     "Adam: m <- b1*m + (1-b1)*grad; v <- b2*v + (1-b2)*grad^2; p <- p - lr*(m/(1-b1^t))/(sqrt(v/(1-b2^t)) + eps)."
     defaults = dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8)
-    ranges = {**Optim.ranges, 'betas': _pair_of_units, 'eps': check_positive}
+    ranges = {**Optim.ranges, 'betas': _pair_of_units, 'eps': positive_number}
     def update(self, p, grad, state, lr, betas, eps):
         b1, b2 = betas
         t = state['step'] = state.get('step', 0) + 1

@@ -10,7 +10,7 @@ from fractions import Fraction
 import numpy as np
 import torch
 
-from .checks import check_int, check_positive
+from .checks import as_int, positive_number
 from .learner import Callback, Learner
 
 # %% auto #0
@@ -69,7 +69,7 @@ def plot_scheds(scheds:dict, # name -> schedule (a function of pos in [0, 1])
     return ax.figure
 
 # %% ../nbs/08_schedules.ipynb #c3eef34d
-def _check_fraction(name, v, owner):
+def _fraction(name, v, owner):
     "`v` unchanged, failing unless it is a number in [0, 1]."
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
         raise ValueError(f"{owner}: {name} must be a number in [0, 1], got {v!r}")
@@ -83,7 +83,7 @@ def combine_scheds(pcts, # the fraction of the training each phase takes, adding
     if len(pcts) != len(scheds) or not pcts:
         raise ValueError(f"combine_scheds: {len(pcts)} fractions for {len(scheds)} schedules; give one "
                          "fraction per schedule")
-    for i, p in enumerate(pcts): _check_fraction(f'pcts[{i}]', p, 'combine_scheds')
+    for i, p in enumerate(pcts): _fraction(f'pcts[{i}]', p, 'combine_scheds')
     if abs(sum(pcts) - 1) > 1e-6: raise ValueError(f"combine_scheds: the fractions {pcts} add up to {sum(pcts)}, not 1")
     edges, last = torch.cumsum(torch.tensor([0., *pcts]), 0).numpy(), len(pcts) - 1   # float32, as fastai's
     def sched(pos):
@@ -95,7 +95,7 @@ def combine_scheds(pcts, # the fraction of the training each phase takes, adding
 def combined_cos(pct:float, start:float, middle:float, end:float):
     ("fastai's one-cycle curve: a cosine from `start` to `middle` for the first `pct` of the "
      "training, then one to `end`.")
-    _check_fraction('pct', pct, 'combined_cos')
+    _fraction('pct', pct, 'combined_cos')
     return combine_scheds([pct, 1 - pct], [cos_sched(start, middle), cos_sched(middle, end)])
 
 # %% ../nbs/08_schedules.ipynb #365a4a97
@@ -109,7 +109,7 @@ def _iter_positions(n_epochs:int, n_batches:int):
 def positions(n_epochs:int, n_batches:int) -> list:
     ("The training progress at every training batch, counted as fastai counts it: e/n_epochs at each epoch's start, "
      "plus 1/(n_batches*n_epochs) per batch.")
-    check_int('n_epochs', n_epochs, owner='positions'); check_int('n_batches', n_batches, owner='positions')
+    as_int('n_epochs', n_epochs, owner='positions'); as_int('n_batches', n_batches, owner='positions')
     return list(_iter_positions(n_epochs, n_batches))
 
 # %% ../nbs/08_schedules.ipynb #93477fd6
@@ -145,13 +145,13 @@ class ScheduleCB(Callback):
     def check(self, n_epochs:int, n_batches:int, n:int=1001):
         ("Check every schedule at `n` updates spread evenly over a fit of `n_epochs` x `n_batches`, first and last "
          "included (at every update of a shorter fit): before any training, at a cost that does not grow with the fit.")
-        total = check_int('n_epochs', n_epochs, owner='ScheduleCB')*check_int('n_batches', n_batches, owner='ScheduleCB')
+        total = as_int('n_epochs', n_epochs, owner='ScheduleCB')*as_int('n_batches', n_batches, owner='ScheduleCB')
         ts = range(total) if total <= n else sorted({(total - 1)*i//(n - 1) for i in range(n)})
         for t in ts:
             for name in self.scheds: self.value(name, t/total, t, n_batches)
     def values(self, n_epochs:int, n_batches:int) -> dict:
         "Every schedule's value at every training batch of a fit of `n_epochs` x `n_batches`, checked (for plots)."
-        check_int('n_epochs', n_epochs, owner='ScheduleCB'); check_int('n_batches', n_batches, owner='ScheduleCB')
+        as_int('n_epochs', n_epochs, owner='ScheduleCB'); as_int('n_batches', n_batches, owner='ScheduleCB')
         ps = list(_iter_positions(n_epochs, n_batches))
         return {name: [self.value(name, p, t, n_batches) for t, p in enumerate(ps)] for name in self.scheds}
     def before_fit(self):
@@ -178,8 +178,8 @@ def one_cycle(lr_max:float, # the peak learning rate
               moms:tuple=(0.95, 0.85, 0.95) # the momentum (or beta1) at the start, the peak rate and the end
              ) -> dict:
     "fastai's one-cycle schedules of `'lr'` and `'mom'`, for a `ScheduleCB`; every argument checked."
-    for k, v in (('lr_max', lr_max), ('div', div), ('div_final', div_final)): check_positive(k, v, 'one_cycle')
-    _check_fraction('pct_start', pct_start, 'one_cycle')
+    for k, v in (('lr_max', lr_max), ('div', div), ('div_final', div_final)): positive_number(k, v, 'one_cycle')
+    _fraction('pct_start', pct_start, 'one_cycle')
     if len(moms) != 3: raise ValueError(f"one_cycle: moms must be 3 numbers (start, middle, end), got {moms!r}")
     return {'lr': combined_cos(pct_start, lr_max/div, lr_max, lr_max/div_final), 'mom': combined_cos(pct_start, *moms)}
 
@@ -222,9 +222,9 @@ def schedule_cbs(name:str, # one of `SCHEDULES`
     ("The callbacks of schedule `name` for a fit of `n_epochs` x `n_batches` at peak rate `lr`, checked now: "
      "`step` x0.1 at 50% and 75% of the updates after the warm-up, `cosine` to 0, `one-cycle` `fit_one_cycle`'s.")
     if name not in SCHEDULES: raise ValueError(f"unknown schedule {name!r}; choose one of {list(SCHEDULES)}")
-    check_positive('lr', lr, f'schedule {name}')
-    total = check_int('n_epochs', n_epochs, owner='schedule_cbs')*check_int('n_batches', n_batches, owner='schedule_cbs')
-    warmup = check_int('warmup', warmup, lo=0, owner=f'schedule {name}')
+    positive_number('lr', lr, f'schedule {name}')
+    total = as_int('n_epochs', n_epochs, owner='schedule_cbs')*as_int('n_batches', n_batches, owner='schedule_cbs')
+    warmup = as_int('warmup', warmup, lo=0, owner=f'schedule {name}')
     if name == 'one-cycle':
         if warmup: raise ValueError(f"schedule one-cycle has no warm-up (it climbs for its pct_start); drop warmup={warmup}")
         scheds = one_cycle(lr, pct_start=0.25 if pct_start is None else pct_start)

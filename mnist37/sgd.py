@@ -11,13 +11,13 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .checks import check_int, check_positive
+from .checks import as_int, positive_number
 
 # %% auto #0
-__all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'SGD_Optim',
-           'opt_lr', 'training_error', 'param_copies', 'max_param_diff', 'unchanged', 'train_epoch', 'validate_epoch',
-           'validate_epoch_book', 'Loaders', 'TensorLoader', 'batches', 'train_model', 'panels', 'plot_history',
-           'simple_net', 'make_model']
+__all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'opt_lr',
+           'BaseOptimizer', 'SGD_Optim', 'training_error', 'param_copies', 'max_param_diff', 'unchanged', 'train_epoch',
+           'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader', 'batches', 'train_model', 'panels',
+           'plot_history', 'simple_net', 'make_model']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -43,7 +43,7 @@ class Linear1(nn.Module):
     def forward(self, xb): return linear1(xb, self.weights, self.bias)
 
 # %% ../nbs/02_sgd.ipynb #ad90351b
-def _check_shapes(name, preds, targets):
+def _same_shapes(name, preds, targets):
     "Fail unless `preds` and `targets` have the same shape (otherwise broadcasting silently compares every pair)."
     if preds.shape != targets.shape:
         raise ValueError(f"{name}: predictions have shape {tuple(preds.shape)} "
@@ -55,13 +55,13 @@ def _check_shapes(name, preds, targets):
 
 def mnist_loss(predictions, targets):
     "The book's loss: distance of sigmoid(prediction) from the target, averaged."
-    _check_shapes('mnist_loss', predictions, targets)
+    _same_shapes('mnist_loss', predictions, targets)
     predictions = predictions.sigmoid()
     return torch.where(targets == 1, 1 - predictions, predictions).mean()
 
 def batch_accuracy(xb, yb):
     "Fraction of predictions on the right side of 0.5 after the sigmoid."
-    _check_shapes('batch_accuracy', xb, yb)
+    _same_shapes('batch_accuracy', xb, yb)
     return ((xb.sigmoid() > 0.5) == yb).float().mean()
 
 # %% ../nbs/02_sgd.ipynb #c0f4c62f
@@ -71,43 +71,81 @@ def calc_grad(xb, yb, model, loss_func=mnist_loss):
     loss.backward()
     return loss
 
-# %% ../nbs/02_sgd.ipynb #b01cd5af
-class SGD_Optim:
-    "The book's `BasicOptim` in torch's shape: `step` moves each parameter against its gradient, `zero_grad` forgets."
-    def __init__(self, params, # `model.parameters()`, a list of tensors, or torch-style groups (dicts with 'params')
-                 lr:float # the learning rate (of every group that does not set its own), a finite number > 0
+# %% ../nbs/02_sgd.ipynb #b01cd5a0
+def opt_lr(opt) -> float|None:
+    "The learning rate of `opt`'s first parameter group (None for an optimizer without `param_groups`): the one reader."
+    groups = getattr(opt, 'param_groups', None)
+    return groups[0].get('lr') if groups else None
+
+class BaseOptimizer:
+    ("fastai's `_BaseOptimizer`: torch-style `param_groups`, parsed and checked once, the learning rate in one "
+     "place (`lr`), `zero_grad`; subclasses write `step`.")
+    defaults:dict = {}                      # hyper-parameter -> default value (None: the caller must give it)
+    ranges:dict = {'lr': positive_number}    # hyper-parameter -> its check, called as check(name, value, owner)
+    def __init__(self, params, # tensors, or torch-style groups: dicts with 'params' and their own hyper-parameters
+                 **hypers # the hyper-parameters of every group, over `defaults`
                 ):
-        params = list(params)
-        groups = params if params and all(isinstance(g, dict) for g in params) else [{'params': params}]
-        self.param_groups = [{**g, 'params': list(g['params']),
-                              'lr': check_positive('lr', g.get('lr', lr), 'SGD_Optim')} for g in groups]
-        ps = [p for g in self.param_groups for p in g['params']]
-        if not ps: raise ValueError("SGD_Optim: got no parameters; pass model.parameters() or a list of tensors")
-        if bad := [p for p in ps if not isinstance(p, torch.Tensor)]:
-            raise TypeError(f"SGD_Optim: parameters must be tensors, got {type(bad[0]).__name__} {bad[0]!r:.60}; "
-                            "pass model.parameters()")
+        if self.defaults and (unknown := sorted(set(hypers) - set(self.defaults))):
+            raise ValueError(f"{type(self).__name__}: unknown hyper-parameter {unknown[0]!r}; "
+                             f"it takes {sorted(self.defaults)}")
+        hypers = {**self.defaults, **hypers}
+        groups = [params] if isinstance(params, torch.Tensor) else list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__}: got no parameters; pass model.parameters() or a list of tensors")
+        if not isinstance(groups[0], dict): groups = [{'params': groups}]
+        self.param_groups, self.state = [], {}
+        for g in groups:
+            ps = [g['params']] if isinstance(g['params'], torch.Tensor) else list(g['params'])
+            for p in ps:
+                if not isinstance(p, torch.Tensor):
+                    raise TypeError(f"{type(self).__name__}: parameters must be tensors, "
+                                    f"got {type(p).__name__} {p!r:.60}; pass model.parameters()")
+            g = {**hypers, **{k: v for k, v in g.items() if k != 'params'}, 'params': ps}
+            self.check(g)
+            self.param_groups.append(g)
+        if not self.params:
+            raise ValueError(f"{type(self).__name__}: got no parameters; pass model.parameters() or a list of tensors")
+
+    def check(self, hypers:dict):
+        "Validate the hyper-parameters of one group with the checks of `ranges`."
+        for k, f in self.ranges.items(): f(k, hypers.get(k), type(self).__name__)
+
+    @property
+    def params(self) -> list: return [p for g in self.param_groups for p in g['params']]
     @property
     def lr(self) -> float:
         "The learning rate of the first group (it lives only in `param_groups`)."
-        return self.param_groups[0]['lr']
+        return opt_lr(self)
+    @lr.setter
+    def lr(self, v):
+        for g in self.param_groups: self.check({**g, 'lr': v}); g['lr'] = v
+
+    def zero_grad(self, set_to_none:bool=True):
+        "Forget the gradients: `backward` adds to them (the state, e.g. momentum, is kept)."
+        for p in self.params:
+            if p.grad is None: continue
+            if set_to_none: p.grad = None
+            else: p.grad.detach_().zero_()
+
+
+# %% ../nbs/02_sgd.ipynb #b01cd5af
+class SGD_Optim(BaseOptimizer):
+    "The book's `BasicOptim` in torch's shape: `step` moves each parameter against its gradient, `zero_grad` forgets."
+    defaults = dict(lr=None)
+    def __init__(self, params, # `model.parameters()`, a list of tensors, or torch-style groups (dicts with 'params')
+                 lr:float # the learning rate (of every group that does not set its own), a finite number > 0
+                ):
+        super().__init__(params, lr=lr)
     def step(self, closure=None):
         "p <- p - lr*grad for every parameter that has a gradient (`closure`, torch's argument, is not used)."
         for g in self.param_groups:
             for p in g['params']:
                 if p.grad is not None: p.data -= p.grad.data*g['lr']
-    def zero_grad(self, set_to_none:bool=True):
-        "Forget the gradients: `backward` adds to them."
-        for g in self.param_groups:
-            for p in g['params']: p.grad = None
     def __repr__(self):
         return f"SGD_Optim(lr={self.lr}, {sum(len(g['params']) for g in self.param_groups)} tensors)"
 
-# %% ../nbs/02_sgd.ipynb #c8e921e5
-def opt_lr(opt) -> float|None:
-    "The learning rate of `opt`'s first parameter group (None for an optimizer without `param_groups`)."
-    groups = getattr(opt, 'param_groups', None)
-    return groups[0].get('lr') if groups else None
 
+# %% ../nbs/02_sgd.ipynb #c8e921e5
 def training_error(kind:str, # 'diverged' (a loss or parameter is not finite) or 'stalled' (the steps change nothing)
                    epoch:int, # the epoch it happened in
                    batch:int|None=None, # the training batch, if known
@@ -194,7 +232,7 @@ class TensorLoader:
                  seed:int|torch.Generator=0 # seed of the orders, or a generator to draw them from
                 ):
         if len(x) != len(y): raise ValueError(f"TensorLoader: x has {len(x)} rows but y has {len(y)}")
-        self.x, self.y, self.bs, self.shuffle = x, y, check_int('bs', bs, owner='TensorLoader'), shuffle
+        self.x, self.y, self.bs, self.shuffle = x, y, as_int('bs', bs, owner='TensorLoader'), shuffle
         self.gen = seed if isinstance(seed, torch.Generator) else torch.Generator().manual_seed(seed)
     def __len__(self): return (len(self.x) + self.bs - 1)//self.bs
     def __iter__(self):
@@ -206,7 +244,7 @@ class TensorLoader:
 # %% ../nbs/02_sgd.ipynb #0abbf570
 def batches(x, y, bs:int=256) -> list:
     "`(xb, yb)` pairs of consecutive slices: the batches of an unshuffled DataLoader, without per-sample work."
-    return list(TensorLoader(x, y, check_int('bs', bs, owner='batches')))
+    return list(TensorLoader(x, y, as_int('bs', bs, owner='batches')))
 
 # %% ../nbs/02_sgd.ipynb #6ac96899
 def train_model(model, # the model to train, in place
@@ -220,8 +258,8 @@ def train_model(model, # the model to train, in place
                 patience:int|None=8 # `train_epoch`'s stall check: steps in a row that may change nothing (None: off)
                ) -> pd.DataFrame:
     "Train `model` on `dls.train`, validate on `dls.valid` after each epoch; return train_loss, valid_loss, accuracy."
-    epochs = check_int('epochs', epochs, owner='train_model')
-    if patience is not None: check_int('patience', patience, owner='train_model')
+    epochs = as_int('epochs', epochs, owner='train_model')
+    if patience is not None: as_int('patience', patience, owner='train_model')
     opt, rows = opt_func(model.parameters(), lr=lr), []
     for epoch in range(epochs):
         model.train()
