@@ -64,11 +64,16 @@ def _names(src: str) -> tuple:
     try: tree = ast.parse(src)
     except SyntaxError: return None, None
     bound, used = set(), set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name): (used if isinstance(n.ctx, ast.Load) else bound).add(n.id)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): bound.add(n.name)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
+    def visit(n, top:bool):   # only what binds at the top level binds for later cells (an import inside a def does not)
+        if isinstance(n, ast.Name): (used if isinstance(n.ctx, ast.Load) or not top else bound).add(n.id)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)) and top:
             bound.update('*' if a.name == '*' else (a.asname or a.name.split('.')[0]) for a in n.names)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if top: bound.add(n.name)
+            top = False
+        elif isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)): top = False
+        for child in ast.iter_child_nodes(n): visit(child, top)
+    visit(tree, True)
     return bound, used - set(dir(builtins))
 
 
