@@ -169,12 +169,12 @@ class DistributedCB(Callback):
         s = shard(len(xb), self.rank, self.world)
         self.learn.batch, self.frac = (xb[s], yb[s]), len(xb[s])/len(xb)
     def after_backward(self):
-        l = self.learn
-        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in l.model.parameters()]
-        loss = l.loss.detach().reshape(1).clone()
+        learn = self.learn
+        grads = [p.grad if p.grad is not None else torch.zeros_like(p) for p in learn.model.parameters()]
+        loss = learn.loss.detach().reshape(1).clone()
         allreduce_mean_([*grads, loss], self.frac)
-        for p, g in zip(l.model.parameters(), grads): p.grad = g
-        l.loss = loss[0]
+        for p, g in zip(learn.model.parameters(), grads): p.grad = g
+        learn.loss = loss[0]
 
 # %% ../nbs/09_distributed.ipynb #5c497766
 def _train_rank(rank, world, args, train_fn):

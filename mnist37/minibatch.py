@@ -134,13 +134,14 @@ class SampleLossCB(Callback):
     def before_batch(self):
         if self.learn.training: self.start = time.perf_counter()
     def after_batch(self):
-        l = self.learn
-        if not l.training: return
+        learn = self.learn
+        if not learn.training: return
         self.elapsed += time.perf_counter() - self.start
-        if not torch.isfinite(l.loss):   # a cheap guard: GuardCB's parameter snapshots would dominate batches of 1
-            raise training_error('diverged', l.epoch, l.iter, f"the training loss is {l.loss.item()}", l.lr)
-        seen = (l.iter + 1)*l.dl.bs
-        if seen % self.every == 0: self.rows.append(self._row(l.epoch + seen/len(self.x)))
+        if not torch.isfinite(learn.loss):   # a cheap guard: GuardCB's parameter snapshots would dominate batches of 1
+            raise training_error('diverged', learn.epoch, learn.iter, f"the training loss is {learn.loss.item()}",
+                                 learn.lr)
+        seen = (learn.iter + 1)*learn.dl.bs
+        if seen % self.every == 0: self.rows.append(self._row(learn.epoch + seen/len(self.x)))
 
 def _mean_squared(y_hat, y): return squared_loss(y_hat, y).mean()
 
