@@ -92,10 +92,10 @@ def _train(args, cbs=()):
 def _epoch_table(rec) -> str:
     ("The `Recorder`'s per-epoch table as the progress bar's live table prints it: the same columns (epoch, "
      "train_loss, valid_loss, the metrics, time), every number with 6 decimals, the time as mm:ss.")
-    names = ['epoch', *rec.names, 'time']
+    names = rec.metric_names
     widths = [max(len(n), 8) for n in names]   # fastprogress's console table pads every header to 8
     rows = [names] + [[str(e), *[f'{v:.6f}' for v in vals], f'{int(t//60):02d}:{int(t%60):02d}']
-                      for e, *vals, t in rec.values[[*rec.names, 'time']].itertuples()]
+                      for e, *vals, t in rec.values[names[1:]].itertuples()]
     return '\n'.join('  '.join(f'{c:<{w}}' for c, w in zip(r, widths)).rstrip() for r in rows)
 
 def _train_cmd(args):

@@ -323,5 +323,8 @@ def test_workers_flag(tmp_path):
     assert r.returncode == 2 and 'argument --workers: must be a whole number from 1 to 1,024, got 0' in r.stderr, r.stderr
     pytest.importorskip('mnist37.distributed')
     fake = fake_mnist(tmp_path/'fake', n=40)
-    r = mnist37('train', '--workers', '2', '--path', fake, '--epochs', '1', '--quiet')
-    assert r.returncode == 0 and 'Traceback' not in r.stderr, r
+    runs = [mnist37('train', '--workers', w, '--path', fake, '--epochs', '2', '--quiet') for w in (1, 2)]
+    for r in runs: assert r.returncode == 0 and 'Traceback' not in r.stderr, r
+    # two workers, each half of every global batch, print the one-process table (6 decimals), the time column apart
+    one, two = ([l.rsplit(None, 1)[0] if l[:1].isdigit() else l for l in r.stdout.splitlines()] for r in runs)
+    assert one == two and len(one) == 4, (one, two)
