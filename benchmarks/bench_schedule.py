@@ -23,7 +23,7 @@ from mnist37.data import load_mnist_sample
 from mnist37.learner import Learner, Recorder
 from mnist37.optimizers import Momentum
 from mnist37.schedules import ScheduleCB, combined_cos, schedule_cbs
-from mnist37.sgd import Loaders, TensorLoader, batch_accuracy, make_model, mnist_loss
+from mnist37.sgd import Loaders, batch_accuracy, make_model, mnist_loss
 
 
 def main():
@@ -36,7 +36,7 @@ def main():
     d = load_mnist_sample()
 
     def learner():
-        dls = Loaders(TensorLoader(d.train_x, d.train_y, a.bs, True, 0), TensorLoader(d.valid_x, d.valid_y, 1000))
+        dls = Loaders.from_tensors(*d, bs=a.bs)
         return Learner(dls, make_model('linear', 42), mnist_loss, partial(Momentum, momentum=0.9), metrics=batch_accuracy,
                        cbs=[Recorder()], default_cbs=False)
 

@@ -62,7 +62,8 @@ def _train(args, cbs=()):
     if arch not in archs:
         raise ValueError(f"unknown --arch {arch!r} for --dataset {args.dataset}; choose one of {sorted(archs)}")
     if args.dataset == 'sample':
-        from mnist37.data import get_sample_dls, load_mnist_sample
+        from mnist37.data import load_mnist_sample
+        from mnist37.sgd import get_sample_dls
         from mnist37.sgd import batch_accuracy, make_model, mnist_loss
         dls = get_sample_dls(load_mnist_sample(args.path, cache=not args.no_cache), args.bs, seed=args.seed)
         model, loss, metric, lr = (make_model(arch, args.seed), mnist_loss, batch_accuracy,

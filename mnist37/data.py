@@ -17,8 +17,7 @@ from .checks import as_int, finite_tensor
 from .external import fastai_data_dir, how_to_install
 
 # %% auto #0
-__all__ = ['SPLITS', 'CLASSES', 'data_path', 'mnist_sample_path', 'MnistTensors', 'load_mnist_sample', 'show_digits', 'get_dls',
-           'get_sample_dls']
+__all__ = ['SPLITS', 'CLASSES', 'data_path', 'mnist_sample_path', 'MnistTensors', 'load_mnist_sample', 'show_digits', 'get_dls']
 
 # %% ../nbs/00_data.ipynb #a1517989
 def data_path(url:str, # the name in fastai's `URLs`, e.g. 'MNIST_SAMPLE'
@@ -121,16 +120,3 @@ def get_dls(data:MnistTensors|None=None, # the tensors (default: `load_mnist_sam
     if seed is not None: trn.rng = random.Random(seed)
     val = DataLoader(list(zip(data.valid_x, data.valid_y)), bs=bs, device=device)
     return DataLoaders(trn, val, device=device)
-
-# %% ../nbs/00_data.ipynb #a0d5e002
-def get_sample_dls(data:MnistTensors|None=None, # the tensors (default: `load_mnist_sample()`)
-                   bs:int=64, # training batch size
-                   shuffle:bool=True, # reshuffle the training set every epoch
-                   seed:int=0, # seed of the shuffled order
-                   valid_bs:int=1000 # validation batch size
-                  ):
-    "MNIST_SAMPLE as `sgd.Loaders` of `sgd.TensorLoader`s, after checking the data (shuffled from `seed` if `shuffle`)."
-    from mnist37.sgd import Loaders, TensorLoader
-    data = _checked(data, 'get_sample_dls')
-    return Loaders(TensorLoader(data.train_x, data.train_y, bs, shuffle, seed),
-                   TensorLoader(data.valid_x, data.valid_y, valid_bs))

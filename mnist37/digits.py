@@ -105,8 +105,7 @@ def get_mnist_dls(data:MnistTensors, # the full MNIST, from `load_mnist`
         if y.dtype != torch.int64 or y.ndim != 1 or (y < 0).any() or (y > 9).any():
             raise ValueError(f"get_mnist_dls: {name}_y must be the digits 0-9 as int64 of shape (n,), "
                              f"got {y.dtype} of shape {tuple(y.shape)}")
-    return Loaders(TensorLoader(data.train_x, data.train_y, bs, shuffle, seed),
-                   TensorLoader(data.valid_x, data.valid_y, valid_bs))
+    return Loaders.from_tensors(*data, bs=bs, shuffle=shuffle, seed=seed, valid_bs=valid_bs)
 
 def _linear() -> nn.Linear:
     "784 -> 10: one weight column per digit."

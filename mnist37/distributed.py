@@ -202,7 +202,7 @@ def learner_worker(rank, world, x, y, vx, vy, bs, lr, epochs, seed, out):
     "Fit the `Learner` (linear model, `SGD_Optim`) on `(x, y)` with global batch `bs`, data-parallel; rank 0 saves params and table."
     from mnist37.learner import Learner
     from mnist37.sgd import Loaders, TensorLoader, batch_accuracy, make_model, mnist_loss
-    dls = Loaders(TensorLoader(x, y, bs, shuffle=True, seed=seed), TensorLoader(vx, vy, 1000))
+    dls = Loaders.from_tensors(x, y, vx, vy, bs, seed=seed)
     learn = Learner(dls, make_model('linear', seed), mnist_loss, metrics=batch_accuracy, default_cbs=False)
     from mnist37.learner import Recorder
     learn.add_cbs([Recorder()] + ([DistributedCB(rank, world)] if world > 1 else []))

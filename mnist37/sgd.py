@@ -12,12 +12,13 @@ import torch
 from torch import nn
 
 from .checks import as_int, positive_number
+from .data import MnistTensors, _checked
 
 # %% auto #0
 __all__ = ['ARCHS', 'init_params', 'seeded', 'linear1', 'Linear1', 'mnist_loss', 'batch_accuracy', 'calc_grad', 'opt_lr',
            'BaseOptimizer', 'SGD_Optim', 'training_error', 'param_copies', 'max_param_diff', 'unchanged', 'train_epoch',
-           'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader', 'batches', 'train_model', 'panels',
-           'plot_history', 'simple_net', 'make_model']
+           'validate_epoch', 'validate_epoch_book', 'Loaders', 'TensorLoader', 'batches', 'train_model',
+           'get_sample_dls', 'panels', 'plot_history', 'simple_net', 'make_model']
 
 # %% ../nbs/02_sgd.ipynb #55aece01
 def init_params(size, std:float=1.0) -> torch.Tensor:
@@ -224,6 +225,17 @@ class Loaders(NamedTuple):
     train: object
     valid: object
 
+    @classmethod
+    def from_tensors(cls, x, y, # training inputs and targets, one row per sample
+                     valid_x, valid_y, # validation inputs and targets
+                     bs:int=64, # training batch size
+                     shuffle:bool=True, # reshuffle the training set every epoch
+                     seed:int|torch.Generator=0, # seed of the shuffled orders, or a generator to draw them from
+                     valid_bs:int=1000 # validation batch size
+                    ):
+        "Training batches of `bs`, reshuffled each epoch from `seed` if `shuffle`, and validation batches of `valid_bs`, in order."
+        return cls(TensorLoader(x, y, bs, shuffle, seed), TensorLoader(valid_x, valid_y, valid_bs))
+
 class TensorLoader:
     "Batches `(x[i], y[i])` of `bs` rows, in order or reshuffled every epoch from `seed`."
     def __init__(self, x, y, # inputs and targets, one row per sample
@@ -273,6 +285,16 @@ def train_model(model, # the model to train, in place
             raise training_error('diverged', epoch, None, f"the validation loss is {rows[-1]['valid_loss']}", lr)
         if after_epoch is not None: after_epoch(model)
     return pd.DataFrame(rows).set_index('epoch')
+
+# %% ../nbs/02_sgd.ipynb #a0d5e002
+def get_sample_dls(data:MnistTensors|None=None, # the tensors (default: `load_mnist_sample()`)
+                   bs:int=64, # training batch size
+                   shuffle:bool=True, # reshuffle the training set every epoch
+                   seed:int=0, # seed of the shuffled order
+                   valid_bs:int=1000 # validation batch size
+                  ) -> Loaders:
+    "MNIST_SAMPLE as `Loaders` of `TensorLoader`s, after checking the data (shuffled from `seed` if `shuffle`)."
+    return Loaders.from_tensors(*_checked(data, 'get_sample_dls'), bs=bs, shuffle=shuffle, seed=seed, valid_bs=valid_bs)
 
 # %% ../nbs/02_sgd.ipynb #a4c86f33
 def panels(ylabels:tuple, # one y label per panel

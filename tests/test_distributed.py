@@ -19,11 +19,11 @@ from mnist37.distributed import WorkerError, failing_worker, run_workers, train_
 def train_fn(args, cbs=()):
     "A Learner on made-up data (no download): the two-layer net, global batch args.bs; rank 0 saves the result."
     from mnist37.learner import Learner, Recorder
-    from mnist37.sgd import Loaders, TensorLoader, batch_accuracy, make_model, mnist_loss
+    from mnist37.sgd import Loaders, batch_accuracy, make_model, mnist_loss
     g = torch.Generator().manual_seed(0)
     x = torch.rand(1000, 784, generator=g)
     y = (x[:, :392].sum(1, keepdim=True) > x[:, 392:].sum(1, keepdim=True)).long()
-    dls = Loaders(TensorLoader(x[:800], y[:800], args.bs, True, args.seed), TensorLoader(x[800:], y[800:], 100))
+    dls = Loaders.from_tensors(x[:800], y[:800], x[800:], y[800:], args.bs, seed=args.seed, valid_bs=100)
     learn = Learner(dls, make_model('simple_net', args.seed), mnist_loss, metrics=batch_accuracy, default_cbs=False)
     learn.add_cbs(Recorder())
     learn.fit(args.epochs, args.lr, cbs=cbs)
