@@ -17,24 +17,24 @@ def mean_digits(data:tuple # the four tensors of `load_mnist_sample()`
 
 # %% ../nbs/01_baseline.ipynb #56020fc4
 def mnist_distance(a, b):
-    "Mean absolute difference over the last two axes (the book's L1 distance: the L1 norm / n)."
+    "Mean absolute difference over the last two axes (the book's \"L1 norm\", averaged over the pixels)."
     return (a - b).abs().mean((-1, -2))
 
 def rmse_distance(a, b):
-    "Root mean squared difference over the last two axes (the book's L2 distance, `F.mse_loss(a, b).sqrt()`: the L2 norm / √n)."
+    "Root mean squared difference over the last two axes: the book's `F.mse_loss(a, b).sqrt()`, which it calls the L2 norm."
     return ((a - b)**2).mean((-1, -2)).sqrt()
 
 # %% ../nbs/01_baseline.ipynb #1e52d30c
 def is_3(x, # one image (28, 28) or a stack of them (n, 28, 28)
          mean3, mean7, # the average 3 and the average 7
-         dist=mnist_distance # the distance: `mnist_distance` (L1) or `rmse_distance` (L2)
+         dist=mnist_distance # the distance: `mnist_distance` (mean absolute difference) or `rmse_distance` (RMSE)
         ):
     "True where image `x` is closer to the average 3 than to the average 7."
     return dist(x, mean3) < dist(x, mean7)
 
 # %% ../nbs/01_baseline.ipynb #c5b417b4
 def pixel_similarity(data:tuple, # the four tensors of `load_mnist_sample()`
-                     dist=mnist_distance # `mnist_distance` (L1) or `rmse_distance` (L2)
+                     dist=mnist_distance # `mnist_distance` (mean absolute difference) or `rmse_distance` (RMSE)
                     ) -> dict:
     "Validation accuracy of the pixel-similarity baseline: on the 3s, on the 7s, and their mean (the book's figures)."
     mean3, mean7 = mean_digits(data)

@@ -38,6 +38,7 @@ def data_path(url:str, # the name in fastai's `URLs`, e.g. 'MNIST_SAMPLE'
         raise FileNotFoundError(f"{url} is not in fastai's data folder {fastai_data_dir()/top} "
                                 f"and downloading it failed ({e}). {how_to_install(top)}") from e
 
+# %% ../nbs/00_data.ipynb #a1517990
 def mnist_sample_path(path=None) -> Path:
     "The MNIST_SAMPLE folder: `path` if given, else fastai's `untar_data(URLs.MNIST_SAMPLE)` (downloads when online)."
     return data_path('MNIST_SAMPLE', 'mnist_sample', path)
@@ -104,6 +105,7 @@ def _checked(data, owner:str) -> MnistTensors:
     _valid_split('train', data.train_x, data.train_y, owner); _valid_split('valid', data.valid_x, data.valid_y, owner)
     return data
 
+# %% ../nbs/00_data.ipynb #e727682f
 def get_dls(data:MnistTensors|None=None, # the tensors (default: `load_mnist_sample()`)
             bs:int=256, # batch size
             shuffle:bool=False, # shuffle the training set each epoch

@@ -25,6 +25,7 @@ def init_params(size, std:float=1.0) -> torch.Tensor:
     "Parameters of shape `size` drawn from N(0, std^2), with gradients tracked (the book's)."
     return (torch.randn(size)*std).requires_grad_()
 
+# %% ../nbs/02_sgd.ipynb #55aece02
 def seeded(make:Callable, seed:int):
     "`make()` with torch's random generator seeded to `seed`, the global one left as it was: a model from a seed."
     with torch.random.fork_rng(devices=[]):
@@ -54,6 +55,7 @@ def _same_shapes(name, preds, targets):
                          f"{', ' if preds.dim() > 1 else ''}-1)"
                          f"{' or targets.unsqueeze(1)' if preds.dim() == 2 and targets.dim() == 1 else ''}.")
 
+# %% ../nbs/02_sgd.ipynb #ad90351c
 def mnist_loss(predictions, targets):
     "The book's loss: distance of sigmoid(prediction) from the target, averaged."
     _same_shapes('mnist_loss', predictions, targets)
@@ -210,6 +212,7 @@ def _weighted_mean(model, dl, fn) -> float:
     for xb, yb in dl: tot, n = tot + fn(model(xb), yb)*len(xb), n + len(xb)
     return (tot/n).item()
 
+# %% ../nbs/02_sgd.ipynb #2841ac96
 def validate_epoch(model, dl, metric=batch_accuracy) -> float:
     "Exact `metric` over the whole of `dl` (batches weighted by size)."
     return _weighted_mean(model, dl, metric)
