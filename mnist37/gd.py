@@ -104,6 +104,7 @@ TOY_SCHEDULES = {'constant': lambda t: 1.,
              'polynomial': lambda t: (1 + 0.1*t)**-0.5,
              'piecewise': lambda t: 1. if t <= 21 else 0.1}   # t = 2, 3, ... (see t0): 20 steps at eta, then eta/10
 
+# %% ../nbs/05_gd.ipynb #noisy-sgd-step
 def noisy_sgd_step_2d(grad:Callable, # (x1, x2) -> (g1, g2)
                       eta:float, # the base learning rate
                       schedule:Callable|str='constant', # a `TOY_SCHEDULES` name or a function of the step counter t

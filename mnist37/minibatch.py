@@ -23,12 +23,8 @@ __all__ = ['AIRFOIL_SHA256', 'gd_vs_sgd_by_hand', 'with_bias', 'fit_line', 'airf
            'airfoil_floor', 'LinReg', 'SampleLossCB', 'train_linreg', 'top_hessian_eig']
 
 # %% ../nbs/06_minibatch.ipynb #365c67c5
-def gd_vs_sgd_by_hand(epochs:int=100,
-                      lr:float=0.01, # learning rate of both
-                      w:float=1.0, # the starting weight
-                      xs=(1., 2., 3.), ys=(2., 4., 6.) # the data: y = 2x
-                     ) -> pd.DataFrame:
-    "Fit y = w*x by full-batch GD and by per-sample SGD, gradients by hand; w and MSE after each epoch."
+def gd_vs_sgd_by_hand(epochs:int=100, lr:float=0.01, w:float=1.0, xs=(1., 2., 3.), ys=(2., 4., 6.)) -> pd.DataFrame:
+    "Fit y = w*x to `xs, ys` from weight `w` by full-batch GD and by per-sample SGD at rate `lr`, gradients by hand; w and MSE after each epoch."
     mse = lambda w: sum((x*w - y)**2 for x, y in zip(xs, ys))/len(xs)
     w_gd = w_sgd = float(w)
     rows = [dict(epoch=0, gd_w=w_gd, gd_loss=mse(w_gd), sgd_w=w_sgd, sgd_loss=mse(w_sgd))]
@@ -175,12 +171,8 @@ def train_linreg(features, # (n, d) inputs
     return pd.DataFrame(rec.rows)
 
 # %% ../nbs/06_minibatch.ipynb #b89e29de
-def top_hessian_eig(loss_fn:Callable, # `loss_fn()` -> the scalar loss, built from `params`
-                    params, # the parameters the Hessian is taken over
-                    iters:int=20, # power-iteration steps, one Hessian-vector product each
-                    seed:int=0 # seed of the starting vector
-                   ) -> list:
-    "Estimates of the largest eigenvalue of the Hessian of `loss_fn()`, one per power-iteration step."
+def top_hessian_eig(loss_fn:Callable, params, iters:int=20, seed:int=0) -> list:
+    "Estimates of the largest eigenvalue of the Hessian of `loss_fn()` (the scalar loss, built from `params`) over `params`: one per power-iteration step (`iters` Hessian-vector products, from a random vector seeded by `seed`)."
     params = list(params)
     grads = torch.autograd.grad(loss_fn(), params, create_graph=True)
     g = torch.Generator().manual_seed(seed)
