@@ -62,7 +62,8 @@ def main(argv=None) -> int:
         ok = j <= limit and s <= limit
         print(f"{what}: {j} open in Jupyter, {s} shown on the site (limit {limit}){'' if ok else '  <- over'}")
         if not ok: bad.append(what)
-    if bad: print(f"over the limit: {', '.join(bad)}; collapse proofs (jupyter.source_hidden + tag hide-input) or move them to an appendix", file=sys.stderr)
+    sys.stdout.flush()
+    if bad: print(f"error: over the limit: {', '.join(bad)}; collapse proofs (jupyter.source_hidden + tag hide-input) or move them to an appendix", flush=True)
     return 1 if bad else 0
 
 if __name__ == '__main__': sys.exit(main())
