@@ -366,6 +366,8 @@ class AfterEpochCB(Callback):
     def __init__(self, f): self.f = f
     def after_epoch(self): self.f(self.learn.model)
 
+
+# %% ../nbs/03a_learner.ipynb #c2f17a01
 def fit_our_learner(model, # the model to train, in place
                     dls, # `.train` and `.valid` iterables of batches
                     epochs:int,
