@@ -62,7 +62,7 @@ def softmax(x):
     "softmax over the last axis, stable for any logits."
     return log_softmax(x).exp()
 
-# %% ../nbs/03b_digits.ipynb #e45e9f2b
+# %% ../nbs/03b_digits.ipynb #c2ce0001
 def _class_scores(owner:str, scores, targets):
     "Fail unless `scores` is (n, classes) and `targets` holds n class numbers 0 .. classes-1, shape (n,)."
     if scores.ndim != 2 or targets.shape != (len(scores),):
@@ -77,6 +77,8 @@ def _class_scores(owner:str, scores, targets):
         raise ValueError(f"{owner}: targets must be class numbers 0 to {scores.shape[1] - 1}, got {targets[i].item()} "
                          f"at row {i} ({int(bad.sum())} rows out of range)")
 
+
+# %% ../nbs/03b_digits.ipynb #e45e9f2b
 def nll(log_probs, targets):
     "Negative log likelihood: minus the mean of each row's log-probability at its target class."
     _class_scores('nll', log_probs, targets)

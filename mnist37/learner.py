@@ -109,23 +109,6 @@ class Learner:
         except cancel: self(f'after_cancel_{stage}')
         self(f'after_{stage}'); final()
 
-    def _one_batch(self):
-        self.xb, self.yb = self.batch
-        self.pred = self.model(self.xb); self('after_pred')
-        self.loss = self.loss_func(self.pred, self.yb); self('after_loss')
-        if not self.training: return
-        if self.loss.numel() != 1: raise _loss_shape_error(self.loss_func, self.loss)
-        self('before_backward'); self.loss.backward(); self('after_backward')   # stages without a cancel of their own
-        self('before_step'); self.opt.step(); self('after_step')
-        self.opt.zero_grad()
-
-    def _all_batches(self):
-        for self.iter, self.batch in enumerate(self.dl):
-            self.loss = None   # a batch cancelled in before_batch has no loss: `after_batch` sees None, not the last one
-            try: self('before_batch'); self._one_batch()      # `_with_events` written out: it runs for every batch
-            except CancelBatchException: self('after_cancel_batch')
-            self('after_batch')
-
     def _one_epoch(self, training:bool):
         self.training, self.dl = training, self.dls.train if training else self.dls.valid
         self.model.train(training)
@@ -158,6 +141,29 @@ class Learner:
             self.remove_cbs(extra)
             self.training = False
             if self.opt is not None: self.opt.zero_grad()
+
+# %% ../nbs/03a_learner.ipynb #c2b47c01
+def _one_batch(self:Learner):
+    "One batch: the chapter's five lines (predict, loss, gradients, step, forget), an event after each."
+    self.xb, self.yb = self.batch
+    self.pred = self.model(self.xb); self('after_pred')
+    self.loss = self.loss_func(self.pred, self.yb); self('after_loss')
+    if not self.training: return
+    if self.loss.numel() != 1: raise _loss_shape_error(self.loss_func, self.loss)
+    self('before_backward'); self.loss.backward(); self('after_backward')   # stages without a cancel of their own
+    self('before_step'); self.opt.step(); self('after_step')
+    self.opt.zero_grad()
+
+def _all_batches(self:Learner):
+    "Every batch of `self.dl`, each between `before_batch` and `after_batch`."
+    for self.iter, self.batch in enumerate(self.dl):
+        self.loss = None   # a batch cancelled in before_batch has no loss: `after_batch` sees None, not the last one
+        try: self('before_batch'); self._one_batch()      # `_with_events` written out: it runs for every batch
+        except CancelBatchException: self('after_cancel_batch')
+        self('after_batch')
+
+Learner._one_batch, Learner._all_batches = _one_batch, _all_batches
+
 
 # %% ../nbs/03a_learner.ipynb #68419ccf
 def _mom(g:dict):
@@ -333,6 +339,8 @@ class LRFinderCB(Callback):
         if not math.isfinite(loss) or loss > 4*self.best or len(self.lrs) >= self.num_it: raise CancelFitException()
     def before_validate(self): raise CancelEpochException()
 
+
+# %% ../nbs/03a_learner.ipynb #c2f1d001
 def _lr_find(self:Learner, start_lr:float=1e-7, end_lr:float=10., num_it:int=100, plot:bool=True):
     "The learning-rate range test, weights and optimizer left as they were. Return (the minimum's lr / 10, the figure)."
     positive_number('start_lr', start_lr, 'lr_find'); positive_number('end_lr', end_lr, 'lr_find')
@@ -366,6 +374,8 @@ class AfterEpochCB(Callback):
     def __init__(self, f): self.f = f
     def after_epoch(self): self.f(self.learn.model)
 
+
+# %% ../nbs/03a_learner.ipynb #c2f17a01
 def fit_our_learner(model, # the model to train, in place
                     dls, # `.train` and `.valid` iterables of batches
                     epochs:int,
