@@ -39,6 +39,8 @@ def poly_sched(start:float, end:float, power:float):
     "`start` + (`end` - `start`)·pos^`power`."
     return lambda pos: start + (end - start)*pos**power
 
+
+# %% ../nbs/08_schedules.ipynb #c4stepsch
 def step_milestones(milestones, # fractions of the training, each in [0, 1]
                     total:int # the fit's updates (training batches)
                    ) -> list:
@@ -68,13 +70,15 @@ def plot_scheds(scheds:dict, # name -> schedule (a function of pos in [0, 1])
     ax.set_xlabel('training progress (pos)'); ax.set_ylabel(ylabel); ax.grid(alpha=.3); ax.legend(fontsize=8)
     return ax.figure
 
-# %% ../nbs/08_schedules.ipynb #c3eef34d
+# %% ../nbs/08_schedules.ipynb #c4fraction
 def _fraction(name, v, owner):
     "`v` unchanged, failing unless it is a number in [0, 1]."
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or not 0 <= v <= 1:
         raise ValueError(f"{owner}: {name} must be a number in [0, 1], got {v!r}")
     return v
 
+
+# %% ../nbs/08_schedules.ipynb #c3eef34d
 def combine_scheds(pcts, # the fraction of the training each phase takes, adding up to 1
                    scheds # one schedule per phase, each run from its pos 0 to its pos 1
                   ):
@@ -112,7 +116,7 @@ def positions(n_epochs:int, n_batches:int) -> list:
     as_int('n_epochs', n_epochs, owner='positions'); as_int('n_batches', n_batches, owner='positions')
     return list(_iter_positions(n_epochs, n_batches))
 
-# %% ../nbs/08_schedules.ipynb #93477fd6
+# %% ../nbs/08_schedules.ipynb #c4hyperkey
 _UNIT = ('mom', 'momentum', 'beta1', 'beta2', 'alpha', 'rho')   # hyper-parameters that must stay in [0, 1)
 
 def _hyper_key(group:dict, name:str):
@@ -127,6 +131,8 @@ def _set_hyper(group:dict, key:str, v):
     if key in ('beta1', 'beta2'): b = list(group['betas']); b[key == 'beta2'] = v; group['betas'] = tuple(b)
     else: group[key] = v
 
+
+# %% ../nbs/08_schedules.ipynb #93477fd6
 class ScheduleCB(Callback):
     ("Set hyper-parameters before every training batch from schedules of the training progress "
      "(fastai's `ParamScheduler`): each value computed when its batch comes, checked up front at sample points.")
