@@ -370,8 +370,9 @@ def book_config(cfg: dict, baseurl: str = '') -> str:
 
 
 def chapter_label(stem: str, title: str) -> str:
-    "The sidebar's entry for a chapter: its number from the file name, then its title (02_sgd -> '2. title', 07a_theory -> '7a. title')."
+    "The sidebar's entry for a chapter: its number from the file name, then its title, as plain text (02_sgd -> '2. title', 07a_theory -> '7a. title')."
     m = re.match(r'(\d+)([a-z]*)_', stem)
+    title = re.sub(r'[`*]', '', title)
     return f'{int(m.group(1))}{m.group(2)}. {title}' if m else title
 
 
@@ -826,12 +827,49 @@ def url_problems(info: dict, name: str, cfg: dict, src: Path | None, nbs_dir: Pa
     return bad
 
 
+NOTHING = {'images': [], 'links': [], 'sources': [], 'text': '', 'title': '', 'before': {'text': '', 'pres': []}, 'dead': [],
+           'cut': [], 'sliders': [], 'all': '', 'printed': 0, 'code': []}
+
+
+def visit(names: list, base: str, chromium: str) -> dict:
+    """Load each page of `names` from `base` in one headless Chromium (one per thread: Playwright's sync API is per thread);
+    name -> (what went wrong while loading it, what JS_PAGE found, what JS_PRINT found)."""
+    from playwright.sync_api import sync_playwright
+    res = {}
+    with sync_playwright() as pw:
+        # every host but 127.0.0.1 resolves to nothing: a request to one is reported, and never leaves the machine
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'])
+        ctx = browser.new_context(viewport={'width': 1280, 'height': 900})
+        for name in names:
+            bad = []
+            page = ctx.new_page()
+            page.on('request', lambda r, bad=bad: r.url.startswith((base, 'data:', 'blob:', 'about:'))
+                    or bad.append(f'request to another host: {r.url}'))
+            page.on('console', lambda m, bad=bad: m.type == 'error' and bad.append(f'console error: {m.text} ({m.location.get("url")})'))
+            page.on('pageerror', lambda e, bad=bad: bad.append(f'uncaught exception: {e}'))
+            page.on('response', lambda r, bad=bad: r.status >= 400 and bad.append(f'HTTP {r.status}: {r.url}'))
+            page.on('requestfailed', lambda r, bad=bad: r.url.startswith(base) and bad.append(f'failed: {r.url} ({r.failure})'))
+            printed, info = {'cut': [], 'plots': 0, 'pictures': 0, 'plays': 0}, NOTHING
+            try:
+                page.goto(base + name, wait_until='load')
+                page.emulate_media(media='print')
+                printed = page.evaluate(JS_PRINT)
+                page.emulate_media(media='screen')
+                info = page.evaluate(JS_PAGE)
+                bad += [f'dead slider: {s}' for s in drive_sliders(page, info['sliders'])]
+            except Exception as e: bad.append(f'could not load: {e}')
+            page.close()
+            res[name] = (bad, info, printed)
+        browser.close()
+    return res
+
+
 def check(args) -> int:
     "Load every page in headless Chromium; print its problems and 'N passed, N failed'; return the number failed."
     d = Path(args.dir).resolve()
     pages = sorted(p.relative_to(d).as_posix() for p in d.rglob('*.html') if not p.relative_to(d).parts[0].startswith(('_', '.')))
     if not pages: sys.exit(f'error: no pages in {d}: run `python .ci/website.py build` first.')
-    try: from playwright.sync_api import sync_playwright
+    try: import playwright.sync_api  # noqa: F401
     except ImportError: sys.exit(f'error: no Playwright in {sys.executable}: run this with the site venv (pip install -r .ci/site-requirements.txt).')
     if not Path(args.chromium).exists(): sys.exit(f'error: no browser at {args.chromium}: apt-get install chromium, or pass --chromium.')
     nbs_dir = Path(args.nbs)
@@ -842,72 +880,51 @@ def check(args) -> int:
     srv = server(d)
     base = f'http://127.0.0.1:{srv.server_address[1]}/'
     passed = failed = 0
-    try:
-        with sync_playwright() as pw:
-            # every host but 127.0.0.1 resolves to nothing: a request to one is reported, and never leaves the machine
-            browser = pw.chromium.launch(executable_path=args.chromium, headless=True,
-                                         args=['--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'])
-            ctx = browser.new_context(viewport={'width': 1280, 'height': 900})
-            for name in pages:
-                bad = []
-                page = ctx.new_page()
-                page.on('request', lambda r, bad=bad: r.url.startswith((base, 'data:', 'blob:', 'about:'))
-                        or bad.append(f'request to another host: {r.url}'))
-                page.on('console', lambda m, bad=bad: m.type == 'error' and bad.append(f'console error: {m.text} ({m.location.get("url")})'))
-                page.on('pageerror', lambda e, bad=bad: bad.append(f'uncaught exception: {e}'))
-                page.on('response', lambda r, bad=bad: r.status >= 400 and bad.append(f'HTTP {r.status}: {r.url}'))
-                page.on('requestfailed', lambda r, bad=bad: r.url.startswith(base) and bad.append(f'failed: {r.url} ({r.failure})'))
-                printed = {'cut': [], 'plots': 0, 'pictures': 0, 'plays': 0}
-                try:
-                    page.goto(base + name, wait_until='load')
-                    page.emulate_media(media='print')
-                    printed = page.evaluate(JS_PRINT)
-                    page.emulate_media(media='screen')
-                    info = page.evaluate(JS_PAGE)
-                    bad += [f'dead slider: {s}' for s in drive_sliders(page, info['sliders'])]
-                except Exception as e:
-                    bad.append(f'could not load: {e}')
-                    info = {'images': [], 'links': [], 'sources': [], 'text': '', 'title': '', 'before': {'text': '', 'pres': []}, 'dead': [],
-                            'cut': [], 'sliders': [], 'all': '', 'printed': 0, 'code': []}
-                page.close()
-                bad += [f'broken image: {i["src"]}' for i in info['images'] if not i['w']]
-                for href in sorted(set(info['links'])):
-                    if not href.startswith(base): continue
-                    url, frag = urldefrag(href)
-                    f = d/unquote(urlsplit(url).path[len(urlsplit(base).path):])
-                    if f.is_dir(): f = f/'index.html'
-                    if not f.is_file(): bad.append(f'dead link: {href}')
-                    elif frag and f.suffix == '.html' and unquote(frag) not in ids_of(f): bad.append(f'dead anchor: {href}')
-                    elif f.suffix == '.ipynb' and (why := notebook_problem(f)): bad.append(f'broken notebook: {href} ({why})')
-                bad += [f'directive text: {l.strip()!r}' for l in info['text'].splitlines() if DIRECTIVE.match(l)]
-                # a memory address (a lambda's or an object's repr in a signature or an output) differs on every build
-                bad += [f'memory address: {m.group(0)!r}' for m in re.finditer(r'<function <lambda> at 0x[0-9a-f]+>|<[^<>\n]* at 0x[0-9a-f]{6,}>', info['text'])][:3]
-                code = info['code']
-                bad += [f'hidden cell shows: {h[:80]!r}' for h in hidden.get(name, [])
-                        if any(h == c or (len(h) >= 40 and h in c) for c in code)]
-                bad += [f'duplicate id: {i}' for i in duplicate_ids(d/name)[:5]]
-                bad += [f'code cut off on screen: {c!r}' for c in info['cut'][:3]]
-                bad += [f'code cut off in print: {c!r}' for c in printed['cut'][:3]]
-                if printed['plots']: bad.append(f'{printed["plots"]} figure(s) to play with still shown in print (.mnist37-play)')
-                if printed['pictures'] < printed['plays']: bad.append(f'{printed["plays"]} figure(s) to play with but {printed["pictures"]} printed picture(s) (img.mnist37-print)')
-                if info['printed']: bad.append(f'{info["printed"]} printed picture(s) (img.mnist37-print) shown on screen')
-                if name == 'index.html' and '.ci/run' in info['text']:
-                    bad.append("the home page is the developers' README (it shows `.ci/run`): readers start here")
-                src = sources.get(name)
-                if src is not None:
-                    b = info['before']
-                    for kind, t in folded(src):
-                        if t not in info['all'] and not (kind == 'code' and any(t in c for c in code)): continue   # not on the page (nbdev dropped it)
-                        if (t in b['text']) if kind != 'code' else any(t == c or (len(t) >= 40 and t in c) for c in b['pres']):
-                            bad.append(f'folded {kind} visible before a click: {t[:80]!r}')
-                bad += [f'a fold does not open on click: {s!r}' for s in info['dead']]
-                bad += url_problems(info, name, cfg, src, nbs_dir, src in chapters, d)
-                if bad:
-                    failed += 1
-                    print(f'FAIL {name}'); [print(f'  {b}') for b in dict.fromkeys(bad)]
-                else: passed += 1
-            browser.close()
+    jobs = max(1, min(args.jobs, len(pages)))
+    try:                # the pages dealt to `jobs` browsers; their problems are reported below, in page order
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(jobs) as ex:
+            seen = {k: v for r in ex.map(lambda ns: visit(ns, base, args.chromium), [pages[i::jobs] for i in range(jobs)]) for k, v in r.items()}
     finally: srv.shutdown()
+    for name in pages:
+        bad, info, printed = seen[name]
+        bad = list(bad)
+        bad += [f'broken image: {i["src"]}' for i in info['images'] if not i['w']]
+        for href in sorted(set(info['links'])):
+            if not href.startswith(base): continue
+            url, frag = urldefrag(href)
+            f = d/unquote(urlsplit(url).path[len(urlsplit(base).path):])
+            if f.is_dir(): f = f/'index.html'
+            if not f.is_file(): bad.append(f'dead link: {href}')
+            elif frag and f.suffix == '.html' and unquote(frag) not in ids_of(f): bad.append(f'dead anchor: {href}')
+            elif f.suffix == '.ipynb' and (why := notebook_problem(f)): bad.append(f'broken notebook: {href} ({why})')
+        bad += [f'directive text: {l.strip()!r}' for l in info['text'].splitlines() if DIRECTIVE.match(l)]
+        # a memory address (a lambda's or an object's repr in a signature or an output) differs on every build
+        bad += [f'memory address: {m.group(0)!r}' for m in re.finditer(r'<function <lambda> at 0x[0-9a-f]+>|<[^<>\n]* at 0x[0-9a-f]{6,}>', info['text'])][:3]
+        code = info['code']
+        bad += [f'hidden cell shows: {h[:80]!r}' for h in hidden.get(name, [])
+                if any(h == c or (len(h) >= 40 and h in c) for c in code)]
+        bad += [f'duplicate id: {i}' for i in duplicate_ids(d/name)[:5]]
+        bad += [f'code cut off on screen: {c!r}' for c in info['cut'][:3]]
+        bad += [f'code cut off in print: {c!r}' for c in printed['cut'][:3]]
+        if printed['plots']: bad.append(f'{printed["plots"]} figure(s) to play with still shown in print (.mnist37-play)')
+        if printed['pictures'] < printed['plays']: bad.append(f'{printed["plays"]} figure(s) to play with but {printed["pictures"]} printed picture(s) (img.mnist37-print)')
+        if info['printed']: bad.append(f'{info["printed"]} printed picture(s) (img.mnist37-print) shown on screen')
+        if name == 'index.html' and '.ci/run' in info['text']:
+            bad.append("the home page is the developers' README (it shows `.ci/run`): readers start here")
+        src = sources.get(name)
+        if src is not None:
+            b = info['before']
+            for kind, t in folded(src):
+                if t not in info['all'] and not (kind == 'code' and any(t in c for c in code)): continue   # not on the page (nbdev dropped it)
+                if (t in b['text']) if kind != 'code' else any(t == c or (len(t) >= 40 and t in c) for c in b['pres']):
+                    bad.append(f'folded {kind} visible before a click: {t[:80]!r}')
+        bad += [f'a fold does not open on click: {s!r}' for s in info['dead']]
+        bad += url_problems(info, name, cfg, src, nbs_dir, src in chapters, d)
+        if bad:
+            failed += 1
+            print(f'FAIL {name}'); [print(f'  {b}') for b in dict.fromkeys(bad)]
+        else: passed += 1
     print(f'{passed} passed, {failed} failed')
     return failed
 
@@ -931,6 +948,7 @@ def main(argv=None):
     c.add_argument('--nbs', default=str(nbs), help='the notebooks whose hidden cells must not show')
     c.add_argument('--proc', default=str(root/'_proc'), help="nbdev's processed notebooks (what the build left in _proc/)")
     c.add_argument('--chromium', default=os.environ.get('CHROMIUM', '/usr/bin/chromium'))
+    c.add_argument('--jobs', type=int, default=2, help='browsers at a time (default 2)')
     c.add_argument('--settings', default=str(root/'settings.ini'), help='the repository (git_url, branch) the launch, issue and source links must name')
     sub.add_parser('lint', help="the notebook checks that build starts with (title cells, tables)")
     p = sub.add_parser('_proc'); p.add_argument('--workers', type=int, default=0); p.add_argument('--force', action='store_true')
