@@ -18,9 +18,29 @@ project's stack with nbdev (2 or 3, fastai, torch: `--nbdev-python`, default thi
 Playwright (`.ci/site-requirements.txt`) run in this one. MathJax is served from the site (npm's
 `mathjax@3`, fetched once into `--cache`), and the checker fails any page that asks another host for anything.
 
-Reading order is file-name order; `index.ipynb` is the home page; notebooks whose names start with 9 are
-the appendix. Between them, the page `practice.html` links the chapters' practice notebooks (`.ci/practice.py`),
-which the build writes into `practice/`.
+Reading order is file-name order; `index.ipynb` is the home page; the chapters (every other notebook not starting
+with 9) carry their file's number in the sidebar (07a_theory: "7a."); notebooks whose names start with 9 are the
+appendix, and `*_developers.ipynb` comes last. Between them, the page `practice.html` links the chapters' practice
+notebooks (`.ci/practice.py`), which the build writes into `practice/`.
+
+What the build makes of the course's conventions:
+- folds: code cells tagged hide-input / hide-output / hide-cell (or collapsed in Jupyter: `jupyter.source_hidden`,
+  `outputs_hidden`) stay folded on the page; a prose answer, `<details><summary>Answer</summary>` + markdown +
+  `</details>`, becomes a sphinx-design dropdown (closed, its markdown rendered);
+- under each page's title: Colab and Binder links for nbs/<notebook> in settings.ini's git_url and branch, the download
+  of that notebook (the source notebook byte for byte, which CI runs in a student's kernel, also behind the theme's
+  download button), a chapter's practice notebook, and a new GitHub issue titled with the page's title;
+- nbdev's API blocks: one id each (nbdev's anchor, `-2` for a case variant such as Linear1 beside linear1), placed
+  before their "Exported source" fold (open, as on nbdev's site);
+- figures to play with (mnist37.playground): the HTML output (plotly with sliders) rather than the widget, and the
+  site's own plotly.min.js in the head of each page that has one; on paper their picture (img.mnist37-print) instead.
+
+`check` fails a page for anything a reader would meet as broken: dead links and anchors, broken images or notebooks,
+requests to another host, script errors, duplicate ids, code cut off on screen or in print, a folded answer, code or
+output visible before a click, a fold that does not open, a slider that does not change its figure, a download that is
+not the source notebook, a missing practice, launch or issue link, a launch/issue/source link not in the form that
+names the repository of settings.ini (they cannot be followed offline: their form is what is checked), and a home
+page that is the developers' README.
 """
 import argparse, functools, html, http.server, json, os, re, shutil, subprocess, sys, tarfile, threading
 from html.parser import HTMLParser
@@ -305,7 +325,8 @@ def convert(nb: dict, names: dict, anchors: dict | None = None, page: str = '', 
             if not body.strip() and not outputs: continue
             tags = {t for (k, v), t in TAGS.items() if d.get(k, '').lower() == v} | fold_tags(c.get('metadata', {}))
             meta = {}
-            if 'code-fold' in d:        # nbdev's "Exported source" fold (an `#| exports` cell), open as on nbdev's site
+            if 'code-fold' in d and not tags & {'hide-input', 'hide-cell'}:
+                # nbdev's "Exported source" fold (an `#| exports` cell), open as on nbdev's site; an answer's fold stays closed
                 tags |= {'hide-input', 'exported-source'}
                 summary = d.get('code-summary', '').strip('"\'') or 'Exported source'
                 meta['mystnb'] = {'code_prompt_show': summary, 'code_prompt_hide': summary}
