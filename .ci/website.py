@@ -195,6 +195,8 @@ def md(text: str, names: dict, anchors: dict | None = None) -> str:
             elif frag and pg in (anchors or {}) and frag not in anchors[pg].values() and '.' in name and \
                     (a := anchors[pg].get(name.split('.')[0])):
                 url = f'{pg}#{a}'       # a method without an API block of its own (Loaders.from_tensors): its class's block
+            elif frag.startswith('_') and pg in (anchors or {}) and frag not in anchors[pg].values() and re.fullmatch(r'`[^`]+`', label):
+                return label            # a private name (_same_shapes): nbdev documents none, so the link would lead nowhere
         elif re.match(r'(nbs/)?[^/:#]+\.ipynb(#|$)', url):   # a notebook: 02_sgd.ipynb#x -> sgd.html#x (nbs/...: the README's form)
             nb, _, frag = url.removeprefix('nbs/').partition('#')
             url = names.get(nb, nb) + (f'#{frag}' if frag else '')

@@ -322,6 +322,8 @@ def test_api_blocks_sit_with_their_code():
     assert site.md('[`Linear1`](/sgd.html#linear1) [`linear1`](/sgd.html#linear1) [`other.m`](/sgd.html#other.m)', {}, anchors) == (
         '<a href="sgd.html#linear1-2"><code>Linear1</code></a> <a href="sgd.html#linear1"><code>linear1</code></a> '
         '<a href="sgd.html#other"><code>other.m</code></a>')
+    assert site.md('[`_private`](/sgd.html#_private) [`other`](/sgd.html#other)', {}, anchors) == \
+        '`_private` <a href="sgd.html#other"><code>other</code></a>'       # nbdev documents no private name: no link to nowhere
     page = ('<div class="cell tag_exported-source tag_hide-input docutils container">\n<details class="admonition hide above-input">'
             '<div class="cell tag_hide-input docutils container">\n<details class="admonition hide above-input">')
     assert site.open_exported_source(page).count(' open>') == 1
