@@ -815,7 +815,7 @@ def drive_sliders(page, counts: list) -> list:
 def letters(s: str) -> str: return re.sub(r'\W+', '', s).lower()     # a title without its typography (’ for ', backticks)
 
 
-def url_problems(info: dict, name: str, cfg: dict, src: Path | None, nbs_dir: Path, chapter: bool, site: Path) -> list:
+def url_problems(info: dict, name: str, cfg: dict, src: Path | None, chapter: bool, site: Path) -> list:
     "What is wrong with the page's launch, download, practice, issue and source links (their form: they cannot be followed from here)."
     from urllib.parse import parse_qs
     bad = []
@@ -829,7 +829,7 @@ def url_problems(info: dict, name: str, cfg: dict, src: Path | None, nbs_dir: Pa
         dl = [l for l in links if l.scheme.startswith('http') and l.netloc.startswith('127.0.0.1') and '/_sources/' in l.path and l.path.endswith('.ipynb')]
         if not dl: bad.append(f'no notebook download (a link to _sources/*.ipynb) for nbs/{src.name}')
         for l in {l.path: l for l in dl}.values():
-            f = site/unquote(l.path.split('/_sources/', 1)[1]).join(['_sources/', ''])
+            f = site/'_sources'/unquote(l.path.split('/_sources/', 1)[1])
             if f.is_file() and f.read_bytes() != src.read_bytes():
                 bad.append(f'download differs from nbs/{src.name} (the notebook CI runs): {l.path}')
         if chapter and not any(l.path.endswith(f'/{PRACTICE}/{src.stem}.ipynb') for l in links if l.netloc.startswith('127.0.0.1')):
@@ -943,7 +943,7 @@ def check(args) -> int:
                 if (t in b['text']) if kind != 'code' else any(t == c or (len(t) >= 40 and t in c) for c in b['pres']):
                     bad.append(f'folded {kind} visible before a click: {t[:80]!r}')
         bad += [f'a fold does not open on click: {s!r}' for s in info['dead']]
-        bad += url_problems(info, name, cfg, src, nbs_dir, src in chapters, d)
+        bad += url_problems(info, name, cfg, src, src in chapters, d)
         if bad:
             failed += 1
             print(f'FAIL {name}'); [print(f'  {b}') for b in dict.fromkeys(bad)]
