@@ -76,14 +76,15 @@ def check_counts(path, found:dict, name:str):
 _QUIET = False
 
 def progress_shown() -> bool:
-    "Whether a progress bar can be seen: stdout is a terminal or a notebook's, and `quiet` is off."
+    "Whether a progress bar can be seen: stdout is a terminal or a notebook's own (not redirected), and `quiet` is off."
     if _QUIET: return False
     try:
         if sys.stdout.isatty(): return True
     except (AttributeError, ValueError): return False   # no stdout, or a closed one
     ip = sys.modules.get('IPython')
     shell = ip.get_ipython() if ip and hasattr(ip, 'get_ipython') else None
-    return type(shell).__name__ == 'ZMQInteractiveShell' or 'google.colab' in sys.modules
+    notebook = type(shell).__name__ == 'ZMQInteractiveShell' or 'google.colab' in sys.modules
+    return notebook and type(sys.stdout).__name__ == 'OutStream'   # ipykernel's stream: a cell's output
 
 @contextlib.contextmanager
 def quiet(on:bool=True):
