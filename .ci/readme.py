@@ -16,8 +16,17 @@ root = Path(__file__).resolve().parent.parent
 HEADER = '<!-- Generated from nbs/index.ipynb by .ci/readme.py: edit the notebook, not this file. -->\n\n'
 
 
+def _text_output(cell) -> str:
+    "The text a code cell printed or returned (its stored stream and text/plain outputs), without trailing blank lines."
+    parts = []
+    for o in cell.get('outputs', []):
+        t = o.get('text') if o.get('output_type') == 'stream' else o.get('data', {}).get('text/plain')
+        if t: parts.append(''.join(t) if isinstance(t, list) else t)
+    return ''.join(p if p.endswith('\n') else p + '\n' for p in parts).rstrip('\n')
+
+
 def render(nb: Path = root/'nbs'/'index.ipynb') -> str:
-    "The markdown of index.ipynb: markdown cells as they are, code cells as python blocks."
+    "The markdown of index.ipynb: markdown cells as they are, code cells as python blocks followed by their stored text output."
     cells = json.loads(nb.read_text(encoding='utf-8'))['cells']
     out = []
     for c in cells:
@@ -25,6 +34,7 @@ def render(nb: Path = root/'nbs'/'index.ipynb') -> str:
         if c['cell_type'] == 'code':
             if src.startswith('#|'): continue
             src = f'```python\n{src}\n```'
+            if text := _text_output(c): src += f'\n\n```\n{text}\n```'   # what the cell printed, as a reader sees it
         out.append(src)
     return HEADER + '\n\n'.join(out) + '\n'
 
