@@ -3,6 +3,7 @@
 python .ci/readme.py             # rewrite README.md from nbs/index.ipynb
 python .ci/readme.py --check     # exit 1 if README.md is out of date
 python .ci/readme.py --commands  # print the Quick start's shell commands, one a line, for CI to run as written
+python .ci/readme.py --lines     # refresh the reading table's "code lines" column in nbs/index.ipynb (.ci/lines.py)
 
 The Quick start's ```sh blocks are what a student types, from the clone to the test command; CI (.ci/run's last
 step) runs them line by line in a fresh venv in a temporary copy of the repository, so that the README cannot
@@ -39,6 +40,33 @@ def render(nb: Path = root/'nbs'/'index.ipynb') -> str:
     return HEADER + '\n\n'.join(out) + '\n'
 
 
+_ROW = re.compile(r'^(\| [^|]* \| \[(?P<stem>[\w.-]+)\]\(nbs/(?P=stem)\.ipynb\) \|.*\| )(?P<lines>[^|]*?)( \|)$', re.M)
+
+
+def with_lines(md: str) -> str:
+    "`md` with the last column of each reading-table row set to `.ci/lines.py`'s count of its notebook (Jupyter / site)."
+    sys.path.insert(0, str(root/'.ci'))
+    import lines
+    def fix(m):
+        nb = root/'nbs'/f"{m['stem']}.ipynb"
+        if not nb.exists(): return m[0]      # a notebook still to come keeps its text
+        j, s = lines.count(nb)
+        return f'{m[1]}{j} / {s}{m[4]}'
+    return _ROW.sub(fix, md)
+
+
+def refresh_lines(nb: Path = root/'nbs'/'index.ipynb') -> bool:
+    "Rewrite the reading table's code-line counts in the index notebook; True if anything changed."
+    d = json.loads(nb.read_text(encoding='utf-8'))
+    changed = False
+    for c in d['cells']:
+        if c['cell_type'] != 'markdown': continue
+        src = ''.join(c['source']); new = with_lines(src)
+        if new != src: c['source'], changed = new.splitlines(keepends=True), True
+    if changed: nb.write_text(json.dumps(d, indent=1, ensure_ascii=False) + '\n', encoding='utf-8')
+    return changed
+
+
 def commands(md: str, section: str = 'Quick start') -> list:
     "The lines of the ```sh blocks under the `## {section}` heading of `md`, without the `git clone` line."
     m = re.search(rf'^## {re.escape(section)}\n(.*?)(?=^## |\Z)', md, re.M | re.S)
@@ -54,5 +82,9 @@ if __name__ == '__main__':
     if '--check' in sys.argv:
         if readme.read_text(encoding='utf-8') != render():
             sys.exit('README.md differs from nbs/index.ipynb: run `python .ci/readme.py` and commit.')
+        if with_lines(render()) != render():
+            sys.exit("the reading table's code lines differ from .ci/lines.py: run `python .ci/readme.py --lines && "
+                     "python .ci/readme.py` and commit.")
+    elif '--lines' in sys.argv: print('updated nbs/index.ipynb' if refresh_lines() else 'the code lines are up to date')
     elif '--commands' in sys.argv: print('\n'.join(commands(render())))
     else: readme.write_text(render(), encoding='utf-8')

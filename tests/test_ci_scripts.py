@@ -191,3 +191,16 @@ def test_readme_cloud_links_are_built_from_settings():
     assert f'https://colab.research.google.com/github/{repo}/blob/{branch}/nbs/' in readme
     assert f'https://mybinder.org/v2/gh/{repo}/{branch}?labpath=nbs%2F' in readme
     assert f'git clone {url} && cd {repo.split("/")[1]}' in readme
+
+
+def test_readme_reading_table_lines_follow_lines_py():
+    "The reading table's last column is .ci/lines.py's count; `readme.py --lines` refreshes it, --check fails when stale."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('readme', ROOT/'.ci'/'readme.py'); m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    sys.path.insert(0, str(ROOT/'.ci')); import lines
+    j, s = lines.count(ROOT/'nbs'/'01_baseline.ipynb')
+    md = ('| 2 | [01_baseline](nbs/01_baseline.ipynb) | what | ~1 h | ~10 s | 1 / 1 |\n'
+          '| 11 | [07z_future](nbs/07z_future.ipynb) | not written yet | ~1 h | new | new |\n')
+    assert m.with_lines(md) == md.replace('| 1 / 1 |', f'| {j} / {s} |')
+    assert m.with_lines(m.render()) == m.render()       # the committed table is up to date
