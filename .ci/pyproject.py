@@ -57,6 +57,7 @@ def render() -> str:
         f"keywords = {q(d['keywords'].split())}", f"classifiers = {q(classifiers)}",
         f"dependencies = {q(d['requirements'].split())}", '',
         '[project.optional-dependencies]', f"nbs = {q(d['nbs_requirements'].split())}",
+        f"test = {q(d['test_requirements'].split())}",
         f"dev = {q(d['dev_requirements'].split() + d['nbs_requirements'].split())}", '',
         '[project.scripts]', *[f"{k.strip()} = {q(v.strip())}" for k, v in scripts], '',
         '[project.urls]', f"Repository = {q(d['git_url'])}",

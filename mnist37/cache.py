@@ -11,7 +11,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .external import KNOWN, check_counts, how_to_install, is_hidden
+from .external import KNOWN, Progress, check_counts, how_to_install, is_hidden
 
 # %% auto #0
 __all__ = ['CACHE_NAME', 'read_digit', 'load_pixels']
@@ -207,8 +207,9 @@ def _stop(ex):
     finally:
         if main: signal.signal(signal.SIGINT, old)
 
-def _parallel(chunks:list, n:int) -> list:
-    "`_read_digits` of each of `chunks` in `n` forked processes that ignore SIGINT; stopped at once if interrupted."
+def _parallel(chunks:list, n:int, bar:Progress) -> list:
+    ("`_read_digits` of each of `chunks` in `n` forked processes that ignore SIGINT; stopped at once if interrupted; "
+     "`bar` counts the images decoded.")
     from concurrent.futures import ProcessPoolExecutor
     ex = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context('fork'), initializer=_worker_init)
     try:
@@ -216,7 +217,8 @@ def _parallel(chunks:list, n:int) -> list:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try: futs = [ex.submit(_read_digits, c) for c in chunks]
         finally: signal.pthread_sigmask(signal.SIG_SETMASK, old)
-        res = [f.result() for f in futs]
+        res = []
+        for f in futs: res.append(f.result()); bar.update(sum(map(len, res)))
     except BaseException:   # Ctrl-C (KeyboardInterrupt) or a worker's error: no worker outlives the load
         _stop(ex); raise
     ex.shutdown()
@@ -226,11 +228,17 @@ def _decode(files:dict, workers:int|None=None) -> dict:
     "Every class folder decoded into one (n, 28, 28) uint8 tensor, in `workers` processes (default: one per core)."
     flat = [f for fs in files.values() for f in fs]
     n = min(workers or _cores(), 16)
-    if (n > 1 and len(flat) >= 2000 and 'fork' in multiprocessing.get_all_start_methods()
-        and hasattr(signal, 'pthread_sigmask')):
-        step = -(-len(flat)//(4*n))     # four chunks per worker evens out a slow one
-        px = np.concatenate(_parallel([flat[i:i + step] for i in range(0, len(flat), step)], n))
-    else: px = _read_digits(flat)
+    bar = Progress(len(flat), f'decoding {len(flat):,} PNGs')   # drawn only if it takes more than a second
+    try:
+        if (n > 1 and len(flat) >= 2000 and 'fork' in multiprocessing.get_all_start_methods()
+            and hasattr(signal, 'pthread_sigmask')):
+            step = -(-len(flat)//(8*n))     # eight chunks per worker evens out a slow one, and moves the bar
+            px = np.concatenate(_parallel([flat[i:i + step] for i in range(0, len(flat), step)], n, bar))
+        else:
+            parts = []
+            for i in range(0, len(flat), 2000): parts.append(_read_digits(flat[i:i + 2000])); bar.update(i + len(parts[-1]))
+            px = np.concatenate(parts) if parts else _read_digits([])
+    finally: bar.close()
     out, i = {}, 0
     for k, fs in files.items(): out[k], i = torch.from_numpy(px[i:i + len(fs)]), i + len(fs)
     return out

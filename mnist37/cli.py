@@ -4,7 +4,8 @@
 
 # %% ../nbs/95_cli.ipynb #4be0a2a7
 from __future__ import annotations
-import argparse, contextlib, math, sys
+import argparse, contextlib, math, os, sys, tempfile
+from pathlib import Path
 
 # %% auto #0
 __all__ = ['OPTS', 'SAMPLE_ARCHS', 'FULL_ARCHS', 'SCHEDULE_NAMES', 'main']
@@ -26,17 +27,56 @@ def _summary(args):
         print(f"{s:<6}{str(tuple(x.shape)):>14}{str(tuple(y.shape)):>12}{n3:>8}{len(y)-n3:>8}")
 
 # %% ../nbs/95_cli.ipynb #812b0ef2
+def _live(args) -> bool:
+    "Progress bars and the live table: where they can be seen (a terminal, a notebook), unless `--quiet`."
+    from mnist37.external import progress_shown
+    return not args.quiet and progress_shown()
+
+def _table(names, rows) -> str:
+    ("A table as fastprogress prints its live one: a header of column names, each column left-aligned and at "
+     "least 8 wide; `rows` hold numbers already formatted (every loss and accuracy with 6 decimals).")
+    rows = [list(map(str, names))] + [list(map(str, r)) for r in rows]
+    widths = [max(8, *(len(r[i]) for r in rows)) for i in range(len(names))]
+    return '\n'.join('  '.join(f'{c:<{w}}' for c, w in zip(r, widths)).rstrip() for r in rows)
+
+def _save_figures(figs, file):
+    ("Write the figures `figs` one above the other into the PNG `file`, atomically (a temporary file in the same "
+     "folder, then a rename): a reader never sees half a picture.")
+    import matplotlib.pyplot as plt, numpy as np
+    from PIL import Image
+    imgs = []
+    for fig in figs:
+        fig.canvas.draw(); imgs.append(np.asarray(fig.canvas.buffer_rgba())[..., :3]); plt.close(fig)
+    w = max(i.shape[1] for i in imgs)
+    img = np.concatenate([np.pad(i, ((0, 0), (0, w - i.shape[1]), (0, 0)), constant_values=255) for i in imgs])
+    file = Path(file)
+    fd, tmp = tempfile.mkstemp(prefix=f'.{file.name}.', suffix='.tmp', dir=file.parent)
+    try:
+        with os.fdopen(fd, 'wb') as f: Image.fromarray(img).save(f, format='PNG')
+        mask = os.umask(0); os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)   # as a file created by `open`, not mkstemp's 0600
+        os.replace(tmp, file)
+    except BaseException:
+        with contextlib.suppress(OSError): os.unlink(tmp)
+        raise
+    print(f"figure written to {file}")
+
 def _compare(args):
     from mnist37.compare import compare_with_learner
     from mnist37.data import load_mnist_sample
     res = compare_with_learner(args.epochs, args.lr, args.bs, args.seed, args.arch, args.shuffle,
-                               data=load_mnist_sample(args.path, cache=not args.no_cache), progress=not args.quiet)
-    print(f"\n{args.arch}, lr={args.lr:g}, bs={args.bs}, seed={args.seed}{', shuffled' if args.shuffle else ''}: "
-          "hand-written loop + SGD_Optim vs Learner.fit(opt_func=SGD)")
-    print(res.to_string(formatters={'hand_accuracy': '{:.6f}'.format, 'learner_accuracy': '{:.6f}'.format,
-                                    'max_abs_param_diff': lambda v: f'{v:.3e}' if v else '0.0'}))
+                               data=load_mnist_sample(args.path, cache=not args.no_cache), progress=_live(args))
+    title = (f"{args.arch}, lr={args.lr:g}, bs={args.bs}, seed={args.seed}{', shuffled' if args.shuffle else ''}: "
+             "hand-written loop + SGD_Optim vs Learner.fit(opt_func=SGD)")
+    print(f"\n{title}")
+    print(_table(['epoch', 'hand_accuracy', 'learner_accuracy', 'max_abs_param_diff'],
+                 [[e, f'{h:.6f}', f'{l:.6f}', f'{d:.6e}'] for e, h, l, d in
+                  res[['hand_accuracy', 'learner_accuracy', 'max_abs_param_diff']].itertuples()]))
     d = res.max_abs_param_diff.max()
-    print('identical parameters after every epoch' if d == 0 else f'largest parameter difference: {d:.3e}')
+    print('identical parameters after every epoch' if d == 0 else f'largest parameter difference: {d:.6e}')
+    if args.plot:
+        from mnist37.compare import plot_comparison
+        _save_figures([plot_comparison(res, title=title.split(':')[0])], args.plot)
 
 # %% ../nbs/95_cli.ipynb #98fd7e85
 # --opt name -> mnist37.<module>.<class>
@@ -78,10 +118,11 @@ def _train(args, cbs=()):
     sched = schedule_cbs(args.schedule, lr, args.epochs, len(dls.train), warmup=args.warmup or 0,
                          pct_start=args.pct_start)
     learn = Learner(dls, model, loss, _opt(args.opt), metrics=metric)
-    if args.quiet: learn.remove_cbs(learn.cb(ProgressCB))
+    live = _live(args)
+    if not live: learn.remove_cbs(learn.cb(ProgressCB))
     learn.fit(args.epochs, lr, cbs=[*sched, *cbs])   # every schedule, one-cycle too, as fastai: the optimizer at the peak
     rec = learn.recorder
-    if args.quiet: print(_epoch_table(rec))
+    if not live: print(_epoch_table(rec))
     how = args.schedule + (f" (pct_start={args.pct_start:g})" if args.pct_start is not None else '') + \
           (f" (warm-up {args.warmup} batches)" if args.warmup else '')
     table, name = rec.values, getattr(metric, '__name__', type(metric).__name__)
@@ -89,19 +130,29 @@ def _train(args, cbs=()):
     result = f"final validation accuracy {table[name].iloc[-1]:.4f}" if len(table) else "no epoch finished"
     print(f"{args.dataset}, {arch}, {args.opt}, {how} schedule, peak lr={lr:g}, bs={args.bs}, seed={args.seed}: "
           f"{result}, last batch's lr {rec.lrs[-1]:.4g}")
+    if args.plot and not any(getattr(cb, 'rank', 0) for cb in cbs):   # one figure: worker 0's
+        from mnist37.sgd import plot_history
+        figs = [plot_history(table.rename(columns={name: 'accuracy'}),
+                             title=f"{args.dataset}, {arch}, {args.opt}, {how} schedule, peak lr={lr:g}")]
+        if args.schedule != 'constant' or args.warmup:   # the rate moved: draw it batch by batch
+            from mnist37.schedules import plot_sched
+            figs.append(plot_sched(rec))
+        _save_figures(figs, args.plot)
 
 def _epoch_table(rec) -> str:
     ("The `Recorder`'s per-epoch table as the progress bar's live table prints it: the same columns (epoch, "
      "train_loss, valid_loss, the metrics, time), every number with 6 decimals, the time as mm:ss.")
     names = rec.metric_names
-    widths = [max(len(n), 8) for n in names]   # fastprogress's console table pads every header to 8
-    rows = [names] + [[str(e), *[f'{v:.6f}' for v in vals], f'{int(t//60):02d}:{int(t%60):02d}']
-                      for e, *vals, t in rec.values[names[1:]].itertuples()]
-    return '\n'.join('  '.join(f'{c:<{w}}' for c, w in zip(r, widths)).rstrip() for r in rows)
+    return _table(names, [[str(e), *[f'{v:.6f}' for v in vals], f'{int(t//60):02d}:{int(t%60):02d}']
+                          for e, *vals, t in rec.values[names[1:]].itertuples()])
 
 def _train_cmd(args):
     "`mnist37 train`: in this process, or with `--workers` N > 1 in N processes (`mnist37.distributed`)."
     if args.workers > 1:
+        # the data found (or downloaded) once, here: missing data is one `error:` line before any worker starts
+        if args.dataset == 'sample': from mnist37.data import mnist_sample_path as find
+        else: from mnist37.digits import mnist_path as find
+        args.path = str(find(args.path))
         from mnist37.distributed import train_workers   # imported here: distributed imports the library, never cli
         return train_workers(args, _train)
     _train(args)
@@ -165,38 +216,62 @@ def _describe(e:BaseException) -> str:
                 "memory for this process")
     return msg or f"{type(e).__name__} (it gave no message); run again, and report it if it repeats"
 
+def _png(v:str) -> str:
+    ("A figure to write: a `.png` file in a folder that exists and can be written, checked before any training "
+     "(argparse names `--plot` in the error).")
+    f = Path(v)
+    if f.suffix.lower() != '.png': raise argparse.ArgumentTypeError(f"must name a .png file, got {v!r}")
+    if f.is_dir(): raise argparse.ArgumentTypeError(f"{v!r} is a folder; name a .png file in it")
+    d = f.parent
+    if not d.is_dir(): raise argparse.ArgumentTypeError(f"the folder {str(d)!r} does not exist; create it first")
+    if not os.access(d, os.W_OK | os.X_OK): raise argparse.ArgumentTypeError(f"the folder {str(d)!r} is not writable")
+    return v
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    "`--help` shows every default: argparse's `(default: ...)`, unless the help says it or the option is a switch."
+    def _get_help_string(self, action):
+        h = action.help or ''
+        if 'default' in h or action.default in (None, False, argparse.SUPPRESS) or not action.option_strings: return h
+        return super()._get_help_string(action)
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog='mnist37', description='SGD on MNIST 3-vs-7, fastbook chapter 4.')
+    p = argparse.ArgumentParser(prog='mnist37', description='SGD on MNIST 3-vs-7, fastbook chapter 4.',
+                                formatter_class=_Help)
     sub = p.add_subparsers(dest='command', required=True)
-    s = sub.add_parser('install-data', help="extract a local fastai archive into fastai's data folder (offline "
+    s = sub.add_parser('install-data', formatter_class=_Help, help="extract a local fastai archive into fastai's data folder (offline "
                                             "untar_data)")
     s.add_argument('archive', help="a fastai archive: mnist_sample.tgz (URLs.MNIST_SAMPLE) or mnist_png.tgz "
                                    "(URLs.MNIST)")
     s.add_argument('--dest', default=None, help="target folder (default: $FASTAI_HOME/data)")
     s.add_argument('--overwrite', action='store_true', help='replace an already extracted folder')
+    s.add_argument('--quiet', action='store_true', help='no progress bars (also off when the output is not a terminal)')
     s.set_defaults(func=_install)
-    s = sub.add_parser('summary', help='load MNIST_SAMPLE and print its shapes')
+    s = sub.add_parser('summary', formatter_class=_Help, help='load MNIST_SAMPLE and print its shapes')
     s.add_argument('--path', default=None, help='an extracted mnist_sample folder (default: untar_data)')
     s.add_argument('--no-cache', action='store_true', help='decode the PNGs without reading or writing the pixel cache')
+    s.add_argument('--quiet', action='store_true', help='no progress bar (also off when the output is not a terminal)')
     s.set_defaults(func=_summary)
-    s = sub.add_parser('compare', help='hand-written SGD loop vs fastai Learner.fit, epoch by epoch')
-    s.add_argument('--epochs', type=_count, default=10)
-    s.add_argument('--lr', type=_rate, default=1.0)
+    s = sub.add_parser('compare', formatter_class=_Help, help='hand-written SGD loop vs fastai Learner.fit, epoch by epoch')
+    s.add_argument('--epochs', type=_count, default=10, help='epochs to train, each compared')
+    s.add_argument('--lr', type=_rate, default=1.0, help='learning rate of both runs (at 1 they agree bit for bit)')
     s.add_argument('--bs', type=_count, default=256, help='batch size')
     s.add_argument('--seed', type=_seed, default=42, help='seed of the initial weights (and of the order, with '
                                                           '--shuffle)')
-    s.add_argument('--arch', default='linear', choices=SAMPLE_ARCHS)
+    s.add_argument('--arch', default='linear', choices=SAMPLE_ARCHS, help='the model (02_sgd)')
     s.add_argument('--shuffle', action='store_true', help='shuffle the training set each epoch (same order for both)')
     s.add_argument('--path', default=None, help='an extracted mnist_sample folder (default: untar_data)')
     s.add_argument('--no-cache', action='store_true', help='decode the PNGs without reading or writing the pixel cache')
-    s.add_argument('--quiet', action='store_true', help='no progress bars')
+    s.add_argument('--quiet', action='store_true', help='no progress bars and no fastai table (also off when the '
+                                                        'output is not a terminal)')
+    s.add_argument('--plot', type=_png, default=None, metavar='FILE.png',
+                   help='also write both accuracies and the parameter difference per epoch to FILE.png (default: no figure)')
     s.set_defaults(func=_compare)
-    s = sub.add_parser('train', help="train with the from-scratch Learner on 3s and 7s or on all ten digits")
+    s = sub.add_parser('train', formatter_class=_Help, help="train with the from-scratch Learner on 3s and 7s or on all ten digits")
     s.add_argument('--dataset', default='sample', choices=['sample', 'full'], help='sample: MNIST_SAMPLE (3 vs '
                                                                                    '7); full: MNIST (0-9)')
     s.add_argument('--arch', default=None, help=f"sample: {', '.join(SAMPLE_ARCHS)}; full: "
                                                 f"{', '.join(FULL_ARCHS)} (default: linear)")
-    s.add_argument('--epochs', type=_count, default=5)
+    s.add_argument('--epochs', type=_count, default=5, help='epochs to train')
     s.add_argument('--lr', type=_rate, default=None, help='learning rate (default: 1 for sample, 0.1 for full)')
     s.add_argument('--opt', default='sgd', choices=list(OPTS), help='the optimizer, from 02_sgd and 07_optimizers')
     s.add_argument('--bs', type=_count, default=64, help='batch size')
@@ -212,7 +287,11 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument('--workers', type=_workers, default=1,
                    help='processes for data-parallel training with torch.distributed (gloo on CPU, nccl on GPUs); '
                         '1 trains in this process')
-    s.add_argument('--quiet', action='store_true', help='no progress bar: print the table at the end')
+    s.add_argument('--quiet', action='store_true', help='no progress bar: print the table at the end (also when the '
+                                                        'output is not a terminal)')
+    s.add_argument('--plot', type=_png, default=None, metavar='FILE.png',
+                   help='also write loss and accuracy per epoch (and the learning rate per batch, when a schedule or '
+                        'warm-up moves it) to FILE.png (default: no figure)')
     s.set_defaults(func=_train_cmd)
     return p
 
@@ -227,12 +306,13 @@ def main(argv=None):
     if sys.stdout is None: sys.stdout = open(os.devnull, 'w')
     try: args = _parser().parse_args(argv)
     except KeyboardInterrupt: print("mnist37: interrupted", file=sys.stderr); return 130
+    from mnist37.external import quiet
     if conflict := _flag_conflict(args):   # refused at once, before any import or load
         print(f"mnist37 {args.command}: error: {conflict}", file=sys.stderr)
         return 2
     try:
         try:
-            args.func(args)
+            with quiet(getattr(args, 'quiet', False)): args.func(args)   # no bar at all with --quiet (decode, install)
             sys.stdout.flush()    # a closed pipe shows up here, not as a traceback at exit
         # a callback's error (the progress bar writing into a closed pipe): the pipe, if that is the cause
         except RuntimeError as e:

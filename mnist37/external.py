@@ -4,13 +4,14 @@
 
 # %% ../nbs/98_external.ipynb #0f4e94ae
 from __future__ import annotations
-import bz2, configparser, contextlib, glob, gzip, hashlib, io, lzma, os, re, shutil, stat, tempfile, zlib
+import bz2, configparser, contextlib, glob, gzip, hashlib, io, lzma, os, re, shutil, stat, sys, tempfile, time, zlib
 from pathlib import Path
 from typing import NamedTuple
 
 # %% auto #0
-__all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', 'check_counts', 'ArchiveError', 'Member',
-           'ArchiveIndex', 'read_archive', 'sha256_file', 'count_files', 'Installed', 'install', 'install_archive']
+__all__ = ['KNOWN', 'fastai_data_dir', 'Known', 'how_to_install', 'is_hidden', 'check_counts', 'progress_shown', 'quiet',
+           'Progress', 'ArchiveError', 'Member', 'ArchiveIndex', 'read_archive', 'sha256_file', 'count_files',
+           'Installed', 'install', 'install_archive']
 
 # %% ../nbs/98_external.ipynb #ae963373
 def fastai_data_dir() -> Path:
@@ -57,7 +58,8 @@ _OS_FILES = ('Thumbs.db', 'desktop.ini')
 def how_to_install(top:str) -> str:
     "What to do when the data set of archive top folder `top` is missing: the sentence every error about it ends with."
     return (f"Offline, install the archive first: `mnist37 install-data path/to/{top}.tgz` "
-            f"(or `mnist37.external.install_archive(...)` in Python), or pass path= an extracted {top} folder.")
+            f"(or `mnist37.external.install_archive(...)` in Python), or give the path of an extracted {top} folder "
+            "(`--path` on the command line, `path=` in Python).")
 
 def is_hidden(name:str) -> bool:
     "True for the names of files that operating systems leave in folders: dot files, `Thumbs.db`, `desktop.ini`."
@@ -69,6 +71,46 @@ def check_counts(path, found:dict, name:str):
     bad = [f"{k} holds {found.get(k, 0)} files, not {n}" for k, n in want.items() if found.get(k, 0) != n]
     if bad: raise ValueError(f"{path} is not a complete {name}: {'; '.join(bad[:4])}{' …' if len(bad) > 4 else ''}. "
                              f"Reinstall it: mnist37 install-data --overwrite <path of {name}.tgz>")
+
+# %% ../nbs/98_external.ipynb #b1c0a002
+_QUIET = False
+
+def progress_shown() -> bool:
+    "Whether a progress bar can be seen: stdout is a terminal or a notebook's own (not redirected), and `quiet` is off."
+    if _QUIET: return False
+    try:
+        if sys.stdout.isatty(): return True
+    except (AttributeError, ValueError): return False   # no stdout, or a closed one
+    ip = sys.modules.get('IPython')
+    shell = ip.get_ipython() if ip and hasattr(ip, 'get_ipython') else None
+    notebook = type(shell).__name__ == 'ZMQInteractiveShell' or 'google.colab' in sys.modules
+    return notebook and type(sys.stdout).__name__ == 'OutStream'   # ipykernel's stream: a cell's output
+
+@contextlib.contextmanager
+def quiet(on:bool=True):
+    "No progress bars inside this block when `on` (the command's `--quiet`); the setting before is restored."
+    global _QUIET
+    old, _QUIET = _QUIET, bool(on) or _QUIET
+    try: yield
+    finally: _QUIET = old
+
+class Progress:
+    "A fastprogress bar over `total` units, moved with `update(done)`; drawn once the step has run `delay` s, where it can be seen."
+    def __init__(self, total:int, comment:str='', delay:float=1.):
+        self.total, self.comment, self.pb = max(int(total), 1), comment, None
+        self.start = time.monotonic() + delay if progress_shown() else None
+    def update(self, done:int):
+        if self.start is None or time.monotonic() < self.start: return
+        if self.pb is None:
+            from fastprogress.fastprogress import progress_bar
+            self.pb = progress_bar(range(self.total), leave=False)
+            self.pb.comment = self.comment
+            self.pb.update(0)
+        self.pb.update(min(int(done), self.total))
+    def close(self):
+        "Remove the bar (the next output starts on a clean line)."
+        if self.pb is not None: self.pb.on_iter_end(); self.pb = None
+        self.start = None
 
 # %% ../nbs/98_external.ipynb #81296922
 _OPENERS = {b'\x1f\x8b': lambda f: gzip.GzipFile(fileobj=f, mode='rb'),   # magic bytes -> decompressing reader
@@ -246,19 +288,14 @@ class ArchiveIndex(NamedTuple):
 def _index(f, archive, max_members:int=200_000, max_bytes:int=2**31, max_ratio:float=100.) -> ArchiveIndex:
     "Check every member and the whole stream of the archive open as `f`, reading each member's data without keeping it."
     seen, parents, members, tops = {}, set(), [], set()
-    for m, data in _members(f, archive, max_members, max_bytes, max_ratio):
-        if data is None: digest = m; break
-        for _ in data(): pass
-        parts = m.name.split('/')
-        if m.name in seen: raise _bad(archive, f"member {m.name!r} appears twice")
-        if not m.is_dir and m.name in parents:
-            raise _bad(archive, f"member {m.name!r} is a file, but other members lie inside it")
-        for i in range(1, len(parts)):
-            anc = '/'.join(parts[:i])
-            if seen.get(anc) is False: raise _bad(archive, f"member {m.name!r} lies inside the file {anc!r}")
-            parents.add(anc)
-        seen[m.name] = m.is_dir
-        tops.add(parts[0]); members.append(m)
+    bar = Progress(os.fstat(f.fileno()).st_size, f'checking {Path(archive).name}')
+    try:
+        for m, data in _members(f, archive, max_members, max_bytes, max_ratio):
+            if data is None: digest = m; break
+            for _ in data(): pass
+            if len(members) % 256 == 0: bar.update(f.tell())
+            _check_member(archive, m, seen, parents, tops, members)
+    finally: bar.close()
     if not members: raise _bad(archive, "it is empty")
     if len(tops) != 1:
         raise _bad(archive, f"it must hold exactly one top folder, as fastai's archives do; found {sorted(tops)}")
@@ -266,6 +303,19 @@ def _index(f, archive, max_members:int=200_000, max_bytes:int=2**31, max_ratio:f
     if seen.get(top) is False or not any(k != top for k in seen):
         raise _bad(archive, f"its top {top!r} is not a folder of files")
     return ArchiveIndex(top, members, digest)
+
+def _check_member(archive, m:Member, seen:dict, parents:set, tops:set, members:list):
+    "Add `m` to what `_index` has seen, refusing a name seen before or one that lies inside a file."
+    parts = m.name.split('/')
+    if m.name in seen: raise _bad(archive, f"member {m.name!r} appears twice")
+    if not m.is_dir and m.name in parents:
+        raise _bad(archive, f"member {m.name!r} is a file, but other members lie inside it")
+    for i in range(1, len(parts)):
+        anc = '/'.join(parts[:i])
+        if seen.get(anc) is False: raise _bad(archive, f"member {m.name!r} lies inside the file {anc!r}")
+        parents.add(anc)
+    seen[m.name] = m.is_dir
+    tops.add(parts[0]); members.append(m)
 
 def _open_archive(archive) -> io.BufferedReader:
     "The archive open for reading, if it is a regular file (a FIFO or a device would never end)."
@@ -349,7 +399,14 @@ def _extract(f, archive, into:Path, idx:ArchiveIndex, limits:dict):
      "members into `into`.")
     f.seek(0)
     got = []
+    bar = Progress(os.fstat(f.fileno()).st_size, f'extracting {Path(archive).name}')
+    try: _extract_members(f, archive, into, idx, limits, got, bar)
+    finally: bar.close()
+
+def _extract_members(f, archive, into:Path, idx:ArchiveIndex, limits:dict, got:list, bar:Progress):
+    "The loop of `_extract`: each member checked again and written, the bar moved by the bytes read."
     for m, data in _members(f, archive, **{**dict(max_members=200_000, max_bytes=2**31, max_ratio=100.), **limits}):
+        if len(got) % 256 == 0: bar.update(f.tell())
         if data is None:
             if m != idx.sha256 or got != idx.members:
                 raise _bad(archive, "it changed while it was being installed (the bytes extracted are not those "

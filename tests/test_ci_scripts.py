@@ -162,3 +162,45 @@ def test_practice_command(tmp_path):
                       (('--out', ROOT/'settings.ini'), 'is not a folder'), (('--jobs', '0'), 'must be at least 1')]:
         r = script('practice.py', *args)
         assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr and r.stderr.strip().splitlines()[-1].startswith(('error', 'practice.py: error')), (args, r.stderr)
+
+
+def test_readme_commands_are_the_quick_start():
+    "CI runs the README's Quick start as written: the lines .ci/readme.py extracts, the test command last."
+    r = script('readme.py', '--commands')
+    assert r.returncode == 0, r.stderr
+    cmds = r.stdout.splitlines()
+    assert cmds[0].startswith('python3 -m venv .venv') and not any(c.startswith('git clone') for c in cmds), cmds
+    assert any(c.endswith(' --extra-index-url https://download.pytorch.org/whl/cpu') for c in cmds), cmds
+    assert any('pip install -e ".[nbs,test]"' in c for c in cmds), cmds
+    assert cmds[-1] == 'OMP_NUM_THREADS=1 python .ci/run_nbs.py --jobs 2 && python -m pytest -q -n 2 tests', cmds
+    assert script('readme.py', '--check').returncode == 0   # README.md is nbs/index.ipynb
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('readme', ROOT/'.ci'/'readme.py'); m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    with pytest.raises(ValueError, match='no .## Quick start'): m.commands('# x\n\n## Use\n```sh\nls\n```\n')
+    assert m.commands('## Quick start\n```sh\ngit clone u && cd x\n# a comment\nls\n```\n## Next\n```sh\npwd\n```\n') == ['ls']
+
+
+def test_readme_cloud_links_are_built_from_settings():
+    "The Colab and Binder links of the README name settings.ini's repository and branch (they cannot be opened from here)."
+    import configparser
+    cp = configparser.ConfigParser(); cp.read(ROOT/'settings.ini')
+    url, branch = cp['DEFAULT']['git_url'], cp['DEFAULT']['branch']
+    repo = url.removeprefix('https://github.com/')
+    readme = (ROOT/'README.md').read_text()
+    assert f'https://colab.research.google.com/github/{repo}/blob/{branch}/nbs/' in readme
+    assert f'https://mybinder.org/v2/gh/{repo}/{branch}?labpath=nbs%2F' in readme
+    assert f'git clone {url} && cd {repo.split("/")[1]}' in readme
+
+
+def test_readme_reading_table_lines_follow_lines_py():
+    "The reading table's last column is .ci/lines.py's count; `readme.py --lines` refreshes it, --check fails when stale."
+    import importlib.util
+    spec = importlib.util.spec_from_file_location('readme', ROOT/'.ci'/'readme.py'); m = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(m)
+    sys.path.insert(0, str(ROOT/'.ci')); import lines
+    j, s = lines.count(ROOT/'nbs'/'01_baseline.ipynb')
+    md = ('| 2 | [01_baseline](nbs/01_baseline.ipynb) | what | ~1 h | ~10 s | 1 / 1 |\n'
+          '| 11 | [07z_future](nbs/07z_future.ipynb) | not written yet | ~1 h | new | new |\n')
+    assert m.with_lines(md) == md.replace('| 1 / 1 |', f'| {j} / {s} |')
+    assert m.with_lines(m.render()) == m.render()       # the committed table is up to date

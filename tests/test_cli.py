@@ -328,3 +328,68 @@ def test_workers_flag(tmp_path):
     # two workers, each half of every global batch, print the one-process table (6 decimals), the time column apart
     one, two = ([l.rsplit(None, 1)[0] if l[:1].isdigit() else l for l in r.stdout.splitlines()] for r in runs)
     assert one == two and len(one) == 4, (one, two)
+    # missing data is one `error:` line before any worker starts (no torch warning from stopped workers)
+    r = mnist37('train', '--workers', '2', '--path', tmp_path/'nowhere', '--epochs', '1')
+    assert r.returncode == 2 and r.stderr.count('\n') == 1 and r.stderr.startswith('mnist37 train: error: No MNIST_SAMPLE folder'), r.stderr
+    assert '--path' in r.stderr and 'pass path=' not in r.stderr, r.stderr
+
+
+def on_a_terminal(argv, timeout=300) -> str:
+    "Run `argv` with its stdout (and stderr) on a pseudo-terminal, as in a terminal window; return what it wrote."
+    import pty, select
+    main, sub = pty.openpty()
+    p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=sub, stderr=sub, close_fds=True)
+    os.close(sub)
+    out, end = b'', time.monotonic() + timeout
+    while time.monotonic() < end:
+        if select.select([main], [], [], 1)[0]:
+            try: b = os.read(main, 65536)
+            except OSError: break      # the other side closed (Linux: EIO)
+            if not b: break
+            out += b
+        elif p.poll() is not None: break
+    p.wait(timeout=10); os.close(main)
+    assert p.returncode == 0, out.decode(errors='replace')
+    return out.decode(errors='replace')
+
+
+BAR = '|----'   # the empty part of a fastprogress console bar
+
+
+def test_progress_bars_on_a_terminal_only(tmp_path):
+    fake = fake_mnist(tmp_path/'fake', n=40)
+    out = on_a_terminal([SCRIPT, 'train', '--path', fake, '--epochs', '2'])
+    assert BAR in out and 'Epoch 2/2' in out and 'train_loss' in out, out      # the bar, then the live table
+    for quiet in ([], ['--quiet']):                                               # into a pipe, or with --quiet: none
+        r = mnist37('train', '--path', fake, '--epochs', '2', *quiet)
+        assert r.returncode == 0 and BAR not in r.stdout and 'Epoch' not in r.stdout and '\r' not in r.stdout, r.stdout
+        assert r.stdout.splitlines()[0].split() == ['epoch', 'train_loss', 'valid_loss', 'batch_accuracy', 'time'], r.stdout
+    out = on_a_terminal([SCRIPT, 'train', '--path', fake, '--epochs', '2', '--quiet'])
+    assert BAR not in out and 'Epoch' not in out, out
+    # a long step of install-data or of the first decode (`Progress`, drawn after its delay): the same rule
+    demo = ("import sys\nfrom mnist37.external import Progress, quiet\n"
+            "with quiet('--quiet' in sys.argv):\n"
+            "    p = Progress(10, 'decoding', delay=0)\n"
+            "    for i in range(11): p.update(i)\n"
+            "    p.close()\nprint('done')")
+    out = on_a_terminal([sys.executable, '-c', demo])
+    assert BAR in out or '100.00%' in out, out
+    assert 'decoding' in out and out.rstrip().endswith('done'), out
+    assert on_a_terminal([sys.executable, '-c', demo, '--quiet']).strip() == 'done'
+    r = subprocess.run([sys.executable, '-c', demo], capture_output=True, text=True, timeout=60)
+    assert r.stdout == 'done\n', r.stdout
+
+
+def test_plot_and_help(tmp_path):
+    fake = fake_mnist(tmp_path/'fake', n=40)
+    r = mnist37('train', '--path', fake, '--epochs', '2', '--schedule', 'step', '--plot', tmp_path/'t.png')
+    assert r.returncode == 0 and (tmp_path/'t.png').read_bytes()[:4] == b'\x89PNG', r
+    assert sorted(p.name for p in tmp_path.iterdir()) == ['fake', 't.png']      # no temporary file left beside it
+    for bad in (tmp_path/'no'/'t.png', tmp_path/'t.txt', tmp_path):
+        r = mnist37('train', '--path', fake, '--plot', bad)
+        assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].startswith('mnist37 train: error: argument --plot:'), r.stderr
+    for cmd in ('train', 'compare', 'summary', 'install-data'):
+        h = mnist37(cmd, '--help', env={'COLUMNS': '200'}).stdout
+        assert '(default: ' in h or cmd == 'install-data', (cmd, h)
+    h = mnist37('compare', '--help', env={'COLUMNS': '200'}).stdout
+    assert 'epochs to train, each compared (default: 10)' in h and '(default: 1.0)' in h, h
