@@ -473,7 +473,7 @@ _new('bottom_right', [[10, 12], [16, 18]],
 
 # 07_optimizers
 _new('momentum_buffer', 10.,
-     {'with dampening': 1., 'the plain sum': 100, 'less than one step': 0.9, 'a hundred': 1/0.1**2, 'a string': '10'},
+     {'with dampening': 1., 'the plain sum': 100, 'less than one step': 0.9, 'one short': 9., 'a string': '10'},
      {'exact to six digits': 9.999734, 'two decimals, as a tensor': torch.tensor(10.00), 'an int': 10})
 def wd_step(p, grad, lr, wd): return p - lr*(grad + wd*p)
 def _wd_in_place(p, grad, lr, wd): grad.add_(p, alpha=wd); return p.sub_(lr*grad)
@@ -481,7 +481,8 @@ def _wd_no_grad_mode(p, grad, lr, wd): torch.set_grad_enabled(False); return p -
 _new('wd_step', wd_step,
      {'wd ignored': lambda p, g, lr, wd: p - lr*g, 'the wrong sign of the decay': lambda p, g, lr, wd: p - lr*(g - wd*p),
       'the decay not scaled by lr': lambda p, g, lr, wd: p - lr*g - wd*p, 'twice the decay': lambda p, g, lr, wd: p - lr*(g + 2*wd*p),
-      'lr and wd hard-coded': lambda p, g, lr, wd: p - 0.1*(g + 0.5*p), 'up the gradient': lambda p, g, lr, wd: p + lr*(g + wd*p),
+      'wd taken as 1': lambda p, g, lr, wd: p - lr*(g + p),
+      'lr and wd hard-coded': lambda p, g, lr, wd: p - 0.1*(g + 0.3*p), 'up the gradient': lambda p, g, lr, wd: p + lr*(g + wd*p),
       'switches autograd off and ignores wd': _wd_no_grad_mode},
      {'in place on its (private) inputs': _wd_in_place, 'shrink, then step, float64': lambda p, g, lr, wd: p.double()*(1 - lr*wd) - lr*g.double(),
       'torch.optim.SGD itself': lambda p, g, lr, wd: (lambda q: (setattr(q, 'grad', g.clone()), torch.optim.SGD([q], lr=lr, weight_decay=wd).step(), q.detach())[-1])(p.clone().requires_grad_())})
