@@ -73,7 +73,7 @@ def not_done(ex) -> str:
 def ex_cells(ex) -> list:
     "The three cells of exercise `ex`."
     return [{'cell_type': 'markdown', 'id': f'ex-{ex.name}-statement', 'metadata': {},
-             'source': _lines(f"**{LABEL[ex.kind]}: {ex.title}.** {ex.statement}{TRY_FIRST[ex.kind]}")},
+             'source': _lines(f"**{LABEL[ex.kind]}: {ex.title}.** {ex.statement}{TRY_FIRST[ex.kind] if ex.reveals else ''}")},
             {'cell_type': 'code', 'execution_count': None, 'id': f'ex-{ex.name}-stub', 'metadata': {}, 'outputs': [],
              'source': _lines(ex.stub)},
             {'cell_type': 'code', 'execution_count': None, 'id': f'ex-{ex.name}-check', 'metadata': {},
