@@ -549,3 +549,11 @@ _new('warmup_lr', scaled_lr,
       'a string': lambda s, bs, b0, lr, w: '0.8'},
      {'a tensor, float64': lambda s, bs, b0, lr, w: torch.tensor(scaled_lr(s, bs, b0, lr, w), dtype=torch.float64),
       'a linear ramp by interpolation (numpy)': lambda s, bs, b0, lr, w: np.interp(s, [0, w], [0, lr*bs/b0]) if w else lr*bs/b0})
+
+# answers that change torch's global state (and are wrong): the check says so, and the next check is not harmed
+def _triangle_dtype(lr, pct): torch.manual_seed(0); torch.set_default_dtype(torch.float64); return lambda pos: lr
+def _scaled_lr_grad_off(s, bs, b0, lr, w): torch.set_grad_enabled(False); return lr*bs/b0
+def _heavy_ball_threads(mu, L): torch.set_num_threads(1); random.seed(0); np.random.seed(0); return 2/(L + mu), 0.
+MISTAKES['triangle']['changes the default dtype and the seed, and never moves'] = _triangle_dtype
+MISTAKES['warmup_lr']['switches autograd off, no warm-up'] = _scaled_lr_grad_off
+MISTAKES['heavy_ball']['changes the threads and the seeds, plain GD'] = _heavy_ball_threads

@@ -93,9 +93,11 @@ def _unsqueeze(p, t): t.unsqueeze_(1); p.unsqueeze_(1); return sol.mnist_loss(p,
 @pytest.mark.parametrize('bad', [('mnist_loss', _grad_off), ('mnist_loss', _dtype64), ('epoch_batches', _seeds),
                                  ('mnist_loss', _unsqueeze), ('mean_image', lambda s: s.zero_().mean(0)),
                                  ('rmse', sol._rmse_in_place), ('wd_step', sol._wd_no_grad_mode),
-                                 ('pm1_loss', sol._pm1_zeroes_targets), ('wd_step', sol._wd_in_place)], ids=lambda b: f'{b[0]}-{b[1].__name__}')
+                                 ('pm1_loss', sol._pm1_zeroes_targets), ('wd_step', sol._wd_in_place),
+                                 ('triangle', sol._triangle_dtype), ('warmup_lr', sol._scaled_lr_grad_off),
+                                 ('heavy_ball', sol._heavy_ball_threads)], ids=lambda b: f'{b[0]}-{b[1].__name__}')
 @pytest.mark.parametrize('then', ['mnist_loss', 'sgd_step', 'init_params', 'fit_quadratic', 'basic_optim', 'rmse', 'pm1_loss',
-                                  'wd_step', 'warmup_lr'])
+                                  'wd_step', 'warmup_lr', 'triangle', 'heavy_ball'])
 def test_a_bad_answer_does_not_harm_the_next_check(bad, then):
     before = _state()
     E.run_check(*bad)
