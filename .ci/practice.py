@@ -149,7 +149,9 @@ def practice(nb:dict, name:str) -> dict:
                               'source': _lines(stub)})
                 continue
         if c['cell_type'] == 'markdown':
-            text = _src(c) if str(c.get('id', '')).startswith('ex-') else practice_markdown(_src(c))
+            # an exercise's statement, without the chapter's pointer to the folded answer (not in a practice notebook)
+            text = (re.sub(r'\n\n\*(Try it first|Predict first):[^\n]*\*$', '', _src(c)) if str(c.get('id', '')).startswith('ex-')
+                    else practice_markdown(_src(c)))
             if text.strip(): cells.append({'cell_type': 'markdown', 'id': c.get('id'), 'metadata': {}, 'source': _lines(text)})
         elif c['cell_type'] == 'code' and (not hidden(c) or i in need):
             cells.append({'cell_type': 'code', 'execution_count': None, 'id': c.get('id'), 'metadata': {}, 'outputs': [], 'source': c['source']})
