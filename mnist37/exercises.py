@@ -1460,12 +1460,12 @@ def check_kappa_diverge(ans):
         raise Wrong(f"κ = {k:g} is right, but {' and '.join(parts)}. Which eigenvalue limits the step?")
     return f"κ = {want_k:g} (eigenvalues {lam.min():g} and {lam.max():g}); the steps {want_d} diverge."
 
-@exercise('07a_theory', (r'^## On MNIST',), 'the best heavy-ball momentum',
-    """Heavy-ball momentum on a quadratic whose Hessian's eigenvalues lie between μ and L. Write
-`my_heavy_ball(mu, L)`: the step α and the momentum β that give the fastest rate, as a pair `(alpha, beta)`.""",
+@exercise('07a_theory', (r'def best_momentum', r'^## Momentum: the square-root speed-up'), 'the best heavy-ball momentum',
+    """From the argument above: heavy-ball momentum on a quadratic whose Hessian's eigenvalues lie between μ and
+L. Write `my_heavy_ball(mu, L)`: the step α and the momentum β that give the fastest rate, as a pair `(alpha, beta)`.""",
     """def my_heavy_ball(mu, L):
     "The best (alpha, beta) of heavy-ball momentum for eigenvalues in [mu, L]."
-    return None  # your code here""", 'my_heavy_ball', kind='transfer', before=True)
+    return None  # your code here""", 'my_heavy_ball', reveals=(r'def best_momentum',))
 def check_heavy_ball(fn):
     def best(mu, L): return (2/(math.sqrt(L) + math.sqrt(mu)))**2, ((math.sqrt(L/mu) - 1)/(math.sqrt(L/mu) + 1))**2
     for mu, L in ((1., 100.), (0.5, 8.)):
