@@ -14,9 +14,12 @@ from torch import nn
 __all__ = ['EXERCISES', 'Verdict', 'NotDone', 'Wrong', 'Exercise', 'run_check', 'exercise', 'check_stack', 'check_ranks',
            'check_xy', 'check_mean_image', 'check_l1_distance', 'check_rmse', 'check_fit_quadratic',
            'check_init_params', 'check_mnist_loss', 'check_batch_accuracy', 'check_sgd_step', 'check_basic_optim',
-           'check_max_param_diff', 'check_simple_net', 'check_stop_at', 'check_pick_lr', 'check_softmax',
-           'check_log_softmax', 'check_cross_entropy', 'check_gd', 'check_newton', 'check_max_lr',
-           'check_minibatch_grad', 'check_epoch_batches', 'check_momentum_step', 'check_adam_step']
+           'check_pm1_loss', 'check_max_param_diff', 'check_simple_net', 'check_stop_at', 'check_pick_lr',
+           'check_softmax', 'check_log_softmax', 'check_cross_entropy', 'check_grad_accumulates', 'check_bottom_right',
+           'check_gd', 'check_newton', 'check_max_lr', 'check_minibatch_grad', 'check_epoch_batches',
+           'check_momentum_step', 'check_adam_step', 'check_momentum_buffer', 'check_wd_step', 'check_gd_rate',
+           'check_kappa_diverge', 'check_heavy_ball', 'check_one_cycle_ends', 'check_triangle', 'check_shards',
+           'check_warmup_lr']
 
 # %% ../nbs/94_exercises.ipynb #0d9d30e3
 class Verdict(NamedTuple):
@@ -175,11 +178,15 @@ def _close(a, b, tol:float=1e-5) -> bool:
     a, b = torch.as_tensor(a, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
     return a.shape == b.shape and bool(torch.isfinite(a).all()) and bool(((a - b).abs() <= tol*(1 + b.abs())).all())
 
+def _slip(got, slips, tol:float=1e-5):
+    "`Wrong` with the message of the first known slip `(value, message)` that `got` equals (within `tol`)."
+    for value, msg in slips:
+        if _close(got, value, tol): raise Wrong(msg)
+
 def _judge(got, want, slips, otherwise:str, tol:float=1e-5):
     ("The table-driven verdict: `Wrong` with the message of the first known slip `(value, message)` that `got` "
      "equals, else `Wrong(otherwise)` unless `got` is `want` (all within `tol`).")
-    for value, msg in slips:
-        if _close(got, value, tol): raise Wrong(msg)
+    _slip(got, slips, tol)
     if not _close(got, want, tol): raise Wrong(otherwise)
 
 def _f(x) -> str:
@@ -192,12 +199,17 @@ class Exercise(NamedTuple):
     "One exercise: where it goes, what the student reads and edits, and how it is checked."
     name: str          # short id; the check is `check_<name>`
     nb: str            # the chapter notebook, e.g. '02_sgd'
-    anchors: tuple     # regexes on cell sources, tried in order: the exercise goes after the first cell that matches
+    anchors: tuple     # regexes on cell sources, tried in order: where a transfer goes (after the first cell that matches)
     title: str
     statement: str     # markdown
     stub: str          # the code cell the student edits
     answer: str        # the name the stub defines, passed to the check
     check: Callable    # answer -> success message; raises NotDone or Wrong
+    kind: str = 'rewrite'   # 'rewrite' (write what the chapter is about to show), 'transfer' (a variation that needs
+                            # the idea, not the code shown) or 'prediction' (a number, before the cell that computes it)
+    reveals: tuple = ()     # regexes of the chapter's cells that show the answer: the exercise goes before the first
+                            # one, which is folded (a rewrite's whole cell, a prediction's output)
+    before: bool = False    # a transfer (or an exercise with no reveals) goes before its anchor cell, not after it
 
     @property
     def check_call(self) -> str: return f"check_{self.name}({self.answer})"
@@ -227,13 +239,21 @@ def _verdict(name:str, answer) -> Verdict:
                        f"{str(e).splitlines()[0] if str(e) else ''}); compare its type and shape with the exercise's")
     finally: _restore(saved)
 
-def exercise(nb:str, anchors, title:str, statement:str, stub:str, answer:str):
+_KINDS = ('rewrite', 'transfer', 'prediction')
+
+def exercise(nb:str, anchors, title:str, statement:str, stub:str, answer:str, kind:str='rewrite', reveals=None,
+             before:bool=False):
     ("Register the decorated check (`answer -> message`) as exercise `check_<name>`; return the student's "
-     "`check_<name>`, which prints its verdict.")
+     "`check_<name>`, which prints its verdict. A rewrite's `reveals` are its anchors unless given; a transfer "
+     "reveals nothing on its page.")
     anchors = (anchors,) if isinstance(anchors, str) else tuple(anchors)
+    if kind not in _KINDS: raise ValueError(f"exercise {title!r}: kind must be one of {_KINDS}, got {kind!r}")
+    reveals = (anchors if kind == 'rewrite' else ()) if reveals is None else (
+        (reveals,) if isinstance(reveals, str) else tuple(reveals))
     def deco(f):
         name = f.__name__.removeprefix('check_')
-        EXERCISES[name] = Exercise(name, nb, anchors, title, statement.strip(), stub.strip(), answer, f)
+        EXERCISES[name] = Exercise(name, nb, anchors, title, statement.strip(), stub.strip(), answer, f, kind, reveals,
+                                   before)
         def check(answer) -> Verdict:
             v = run_check(name, answer); print(v.message)
             if v.output: print(f"Your code printed (kept apart by the check):\n{v.output}")
@@ -255,7 +275,7 @@ def _images(n:int=5, seed:int=0) -> list:
 `(n, 28, 28)` with pixels between 0 and 1, image `i` at index `i` (no loop needed).""",
     """def my_stack(imgs):
     "One (n, 28, 28) float tensor in [0, 1] from a list of n (28, 28) uint8 images."
-    return None  # your code here""", 'my_stack')
+    return None  # your code here""", 'my_stack', reveals=(r'stacked_threes = torch\.stack',))
 def check_stack(fn):
     imgs = _images()
     want = torch.stack(imgs).float()/255
@@ -284,7 +304,7 @@ of the expressions below? Their ranks are the lengths of the tuples. Fill in the
     'stacked_threes[1:3]': None,
     'stacked_threes[1, 14, 14]': None,   # a single number: what is the shape of a rank-0 tensor?
     'stacked_threes.view(-1, 28*28)': None,
-}""", 'my_shapes')
+}""", 'my_shapes', kind='prediction', reveals=())
 def check_ranks(ans):
     if not isinstance(ans, dict):
         raise Wrong(f"my_shapes should be the dictionary of the exercise, but it is a {type(ans).__name__}")
@@ -315,7 +335,7 @@ def check_ranks(ans):
 1 for a three, 0 for a seven.""",
     """def my_xy(threes, sevens):
     "(x, y): x (n3+n7, 784), the threes then the sevens; y (n3+n7, 1), 1 for a three, 0 for a seven."
-    return None  # your code here""", 'my_xy')
+    return None  # your code here""", 'my_xy', reveals=(r'def load_mnist_sample',))
 def check_xy(fn):
     g = torch.Generator().manual_seed(1)
     threes, sevens = torch.rand(4, 28, 28, generator=g), torch.rand(3, 28, 28, generator=g)
@@ -341,7 +361,7 @@ def check_xy(fn):
 its shape is `(28, 28)`.""",
     """def my_mean_image(stack):
     "The pixel-wise mean of a (n, 28, 28) stack: a (28, 28) image."
-    return None  # your code here""", 'my_mean_image')
+    return None  # your code here""", 'my_mean_image', reveals=(r'def mean_digits',))
 def check_mean_image(fn):
     stack = torch.rand(6, 28, 28, generator=torch.Generator().manual_seed(2))
     want = stack.mean(0)
@@ -365,7 +385,7 @@ With `a` a stack `(n, 28, 28)` and `b` one image `(28, 28)` it returns `n` dista
 with two images, one number.""",
     """def my_l1_distance(a, b):
     "Mean absolute difference over the last two axes: (n,) for a (n, 28, 28) stack against one image."
-    return None  # your code here""", 'my_l1_distance')
+    return None  # your code here""", 'my_l1_distance', reveals=(r'def mnist_distance',))
 def check_l1_distance(fn):
     g = torch.Generator().manual_seed(3)
     stack, img = torch.rand(5, 28, 28, generator=g), torch.rand(28, 28, generator=g)
@@ -392,7 +412,7 @@ def check_l1_distance(fn):
 `torch.linalg.norm(a - b)`: by what factor do they differ for a 28×28 image, and why?""",
     """def my_rmse(a, b):
     "Root mean squared difference of two (28, 28) images: one number."
-    return None  # your code here""", 'my_rmse')
+    return None  # your code here""", 'my_rmse', reveals=(r'def rmse_distance', r'def mnist_distance'))
 def check_rmse(fn):
     g = torch.Generator().manual_seed(4)
     a, b = torch.rand(28, 28, generator=g), torch.rand(28, 28, generator=g)
@@ -432,7 +452,7 @@ def _roller_fit(time, speed, params, lr, steps, zero=True):
 steps of gradient descent on the mean squared error and return the list of the losses before each step.""",
     """def my_fit_quadratic(time, speed, params, lr, steps):
     "Train params (a, b, c) in place by gradient descent on the MSE; return the loss of every step."
-    return None  # your code here""", 'my_fit_quadratic')
+    return None  # your code here""", 'my_fit_quadratic', reveals=(r'def apply_step', r'for i in range\(10\): losses\.append'))
 def check_fit_quadratic(fn):
     time, speed, p0 = _roller()
     want_p, want = _roller_fit(time, speed, p0, 1e-5, 10)
@@ -451,13 +471,14 @@ def check_fit_quadratic(fn):
                     "a new tensor inside the function leaves the caller's tensor as it was")
     acc_p, acc = _roller_fit(time, speed, p0, 1e-5, 10, zero=False)
     if _close(got, acc, 1e-4) or _close(params.detach(), acc_p, 1e-4):
-        raise Wrong(f"after 10 steps your loss is {_f(got[-1])}, the chapter's {_f(want[-1])}: the gradients were not "
+        raise Wrong(f"before the 10th step your loss is {_f(got[-1])}, where the chapter's loop reaches {want[-1]:.2f}: the gradients were not "
                     "cleared after each step, so each step added the earlier ones")
     if got[-1] > got[0]:
         raise Wrong(f"the loss went up, from {_f(got[0])} to {_f(got[-1])}: each step should go against the gradient")
     if not _close(got, want, 1e-4):
-        raise Wrong(f"your losses are {[round(v, 1) for v in got[:4]]}...; the chapter's are "
-                    f"{[round(v, 1) for v in want[:4]]}...")
+        raise Wrong(f"your losses are {[round(v, 2) for v in got[:4]]}...; before each step they should be "
+                    f"{[round(v, 2) for v in want[:4]]}... (the chapter prints the losses after each step, from "
+                    f"{want[1]:.2f})")
     want_p2, want2 = _roller_fit(time, speed, p0, 2e-5, 4)
     params2 = p0.clone().requires_grad_()
     got2 = _call(fn, time.clone(), speed.clone(), params2, 2e-5, 4, copy_args=False,
@@ -465,9 +486,9 @@ def check_fit_quadratic(fn):
     got2 = [_number(v, f'loss {i}') for i, v in enumerate(got2)] if hasattr(got2, '__len__') else got2
     if not (isinstance(got2, list) and _close(got2, want2, 1e-4) and _close(params2.detach(), want_p2, 1e-4)):
         raise Wrong("right with lr=1e-5 and 10 steps, but with lr=2e-5 and 4 steps your losses are "
-                    f"{[round(v, 1) for v in got2] if isinstance(got2, list) else got2}, the chapter's loop gives "
+                    f"{[round(v, 1) for v in got2] if isinstance(got2, list) else got2}, the right loop gives "
                     f"{[round(v, 1) for v in want2]}: are the lr and steps given the ones used?")
-    return f"the loss falls from {_f(got[0])} to {_f(got[-1])}, step for step as in the chapter."
+    return f"the loss falls from {_f(got[0])} to {got[-1]:.2f}, step for step as in the chapter."
 
 # %% ../nbs/94_exercises.ipynb #095168b9
 @exercise('02_sgd', (r'def init_params',), 'initialise the parameters',
@@ -475,7 +496,7 @@ def check_fit_quadratic(fn):
 distribution with standard deviation `std`, whose gradient torch will track.""",
     """def my_init_params(size, std=1.0):
     "Random normal parameters of shape size, scaled by std, that require gradients."
-    return None  # your code here""", 'my_init_params')
+    return None  # your code here""", 'my_init_params', reveals=(r'def init_params',))
 def check_init_params(fn):
     torch.manual_seed(0)
     w = _call(fn, (28*28, 1), what='my_init_params((784, 1))')
@@ -515,7 +536,7 @@ sigmoid, then measure how far each is from its target with `torch.where` (1 - pr
 the prediction for a 0), and average.""",
     """def my_mnist_loss(predictions, targets):
     "Mean distance of the sigmoid of the predictions from the 0/1 targets."
-    return None  # your code here""", 'my_mnist_loss')
+    return None  # your code here""", 'my_mnist_loss', reveals=(r'def mnist_loss',))
 def check_mnist_loss(fn):
     v = _loss_variants(_PRDS, _TRGTS)
     got = _call(fn, _PRDS.clone().requires_grad_(), _TRGTS.clone(), what="my_mnist_loss(prds, trgts)")
@@ -526,13 +547,13 @@ def check_mnist_loss(fn):
     g = got_t.reshape(()).item()
     book = "on the book's trgts = [1, 0, 1], prds = [0.9, 0.4, 0.2]"
     right = f"with the sigmoid it is {v['right']:.4f} (the chapter's 0.4333 is the loss before the sigmoid)"
-    if _close(g, v['no sigmoid']):
-        raise Wrong(f"{book} your loss gives {g:.4f}, the chapter's loss before the sigmoid; with the sigmoid it is "
-                    f"{v['right']:.4f}. Without it a prediction of 3 for a 3 would give a loss of -2")
-    if _close(g, v['swapped']) or _close(g, v['swapped, no sigmoid']):
-        raise Wrong(f"{book} your loss gives {g:.4f}; {right}. Which way round are the two cases? A prediction "
-                    "near 1 for a target of 1 should give a small loss")
-    if not _close(g, v['right']): raise Wrong(f"{book} your loss gives {g:.4f}; {right}")
+    swapped = (f"{book} your loss gives {g:.4f}; {right}. Which way round are the two cases? A prediction "
+               "near 1 for a target of 1 should give a small loss")
+    _judge(g, v['right'], [(v['no sigmoid'], f"{book} your loss gives {g:.4f}, the chapter's loss before the sigmoid; "
+                                             f"with the sigmoid it is {v['right']:.4f}. Without it a prediction of 3 for "
+                                             "a 3 would give a loss of -2"),
+                           (v['swapped'], swapped), (v['swapped, no sigmoid'], swapped)],
+           f"{book} your loss gives {g:.4f}; {right}")
     if not got.requires_grad:
         raise Wrong(f"the value is right ({g:.4f}), but the result carries no gradient (a float, numpy, or a "
                     "detached tensor?): training needs a loss that does")
@@ -550,7 +571,7 @@ def check_mnist_loss(fn):
 fraction that are right, as a tensor.""",
     """def my_batch_accuracy(xb, yb):
     "Fraction of the raw predictions xb whose sigmoid lands on the right side of 0.5."
-    return None  # your code here""", 'my_batch_accuracy')
+    return None  # your code here""", 'my_batch_accuracy', reveals=(r'def batch_accuracy',))
 def check_batch_accuracy(fn):
     xb = torch.tensor([[-2.], [0.3], [0.1], [-0.2], [1.5], [0.4], [-1.], [2.]])
     yb = torch.tensor([[0], [1], [1], [0], [1], [0], [1], [1]])
@@ -560,12 +581,11 @@ def check_batch_accuracy(fn):
         raise Wrong(f"you return shape {tuple(got.shape)}: the accuracy is one number, the mean of "
                     "the right/wrong floats")
     g = got.reshape(()).item()
-    if _close(g, ((xb > 0.5) == yb).float().mean()):
-        raise Wrong(f"on 8 predictions your accuracy is {g:.4f}, the chapter's {right:.4f}: you threshold the raw "
-                    "outputs at 0.5; the 0.5 applies to their sigmoid")
-    if _close(g, ((xb.sigmoid() > 0.5) == yb).float().sum()):
-        raise Wrong(f"you return {g:g}: the number right, not the fraction")
-    if not _close(g, right): raise Wrong(f"on 8 predictions your accuracy is {g:.4f}, the chapter's {right:.4f}")
+    _judge(g, right, [(((xb > 0.5) == yb).float().mean(), f"on 8 predictions your accuracy is {g:.4f}, the right one "
+                       f"{right:.4f}: you threshold the raw outputs at 0.5; the 0.5 applies to their sigmoid"),
+                      (right*8, f"you return {g:g}: the number right, not the fraction"),
+                      (1 - right, f"you return {g:.4f}, the fraction of wrong predictions; the right ones are {right:.4f}")],
+           f"on 8 predictions your accuracy is {g:.4f}, the right one {right:.4f}")
     return f"on 8 predictions, {int(right*8)} right: {g:.4f}."
 
 # %% ../nbs/94_exercises.ipynb #99d8e8a9
@@ -581,7 +601,7 @@ the new `(w, b)`. Hints: d sigmoid(z)/dz = sigmoid(z)·(1 - sigmoid(z)); the los
 1 - sigmoid(z) for a 1 and sigmoid(z) for a 0; the mean divides by n. The check compares with autograd.""",
     """def my_sgd_step(xb, yb, w, b, lr):
     "The new (w, b) after one step of gradient descent on mnist_loss(xb@w + b, yb), gradients by hand."
-    return None  # your code here""", 'my_sgd_step')
+    return None  # your code here""", 'my_sgd_step', kind='transfer')
 def check_sgd_step(fn):
     xb, yb, w, b = _step_problem()
     wg, bg = w.clone().requires_grad_(), b.clone().requires_grad_()
@@ -616,14 +636,14 @@ def check_sgd_step(fn):
 
 # %% ../nbs/94_exercises.ipynb #f8b8eb0e
 @exercise('02_sgd', (r'class SGD_Optim', r'^## Step 5'), "the book's BasicOptim",
-    """Write the book's optimizer, `MyBasicOptim(params, lr)`: `step()` moves every parameter against its
-gradient (`p.data -= p.grad.data * lr`), `zero_grad()` clears every gradient. It may be given
+    """Write the book's optimizer, `MyBasicOptim(params, lr)`: `step()` moves every parameter a step of size
+`lr` against its gradient, `zero_grad()` clears every gradient. It may be given
 `model.parameters()`, a generator that can be read only once.""",
     """class MyBasicOptim:
     "The book's BasicOptim: plain gradient descent on a list of parameters."
     def __init__(self, params, lr): raise NotImplementedError  # your code here
     def step(self, *args, **kwargs): raise NotImplementedError
-    def zero_grad(self, *args, **kwargs): raise NotImplementedError""", 'MyBasicOptim')
+    def zero_grad(self, *args, **kwargs): raise NotImplementedError""", 'MyBasicOptim', reveals=(r'class BaseOptimizer', r'class SGD_Optim'))
 def check_basic_optim(cls):
     g = torch.Generator().manual_seed(7)
     x, y = torch.randn(16, 4, generator=g), torch.randn(16, 1, generator=g)
@@ -645,6 +665,8 @@ def check_basic_optim(cls):
         def step(self):
             for p in self.params: p.data += p.grad.data*self.lr
     want, one, still, acc, up = run(Ref), run(Ref, 1), run(Ref, 0), run(Acc), run(Up)
+    q = torch.zeros(1, requires_grad=True); q.grad = torch.ones(1); torch.optim.SGD([q], 0.1).step()   # torch.optim's
+    # first step imports much of torch (a second or more): done here, outside the time limit of the student's code
     want_small = run(Ref, lr=0.03)
     student = lambda ps, lr: _call(cls, ps, lr, what=f'MyBasicOptim(params, {lr})', copy_args=False)
     got = run(student)
@@ -666,6 +688,42 @@ def check_basic_optim(cls):
     return ("3 steps of nn.Linear(4, 1) give the book's parameters exactly, with lr=0.1 and 0.03; the gradients are "
             "cleared between steps.")
 
+# %% ../nbs/94_exercises.ipynb #ex94new0
+_PM1_P, _PM1_T = torch.tensor([0.9, 0.4, 0.2, -1.5, 2.]), torch.tensor([1, -1, 1, -1, -1])
+
+@exercise('02_sgd', (r'def mnist_loss',), 'the loss for targets -1 and 1',
+    """The chapter's targets are 1 for a three and 0 for a seven. Many data sets label two classes 1 and
+-1 instead. Write `my_pm1_loss(predictions, targets)`: the chapter's loss (one number, small when the
+sigmoid of each prediction is near its class) for targets in {-1, 1}, 1 for a three.""",
+    """def my_pm1_loss(predictions, targets):
+    "The chapter's loss for targets in {-1, 1} (1 for a three): one number."
+    return None  # your code here""", 'my_pm1_loss', kind='transfer')
+def check_pm1_loss(fn):
+    p, t = _PM1_P, _PM1_T
+    s = p.sigmoid(); want = torch.where(t == 1, 1 - s, s).mean()
+    got = _tensor(_call(fn, p.clone().requires_grad_(), t.clone(), what='my_pm1_loss(preds, targets)'),
+                  'my_pm1_loss(preds, targets)')
+    where = f"on 5 predictions with targets {t.tolist()}"
+    if got.numel() != 1: raise Wrong(f"{where} your loss has shape {tuple(got.shape)}; a loss is one number")
+    g = got.reshape(()).item()
+    _judge(g, want, [((1 - s).mean(), f"{where} your loss is {g:.4f}, as if every example were a three; the right loss "
+                      f"is {want:.4f}: what does your code do with a target of -1?"),
+                     ((t - s).abs().mean(), f"{where} your loss is {g:.4f}: it measures the distance to -1, which a "
+                      f"sigmoid (between 0 and 1) never reaches, so the loss of a seven never goes below 1. Expected {want:.4f}"),
+                     (torch.where(t == 1, 1 - p, p).mean(), f"{where} your loss is {g:.4f}; without the sigmoid a large "
+                      f"prediction gives a negative loss. Expected {want:.4f}"),
+                     (torch.where(t == 1, s, 1 - s).mean(), f"{where} your loss is {g:.4f}, large where the prediction "
+                      f"is right: the two cases are swapped. Expected {want:.4f}"),
+                     (torch.where(t == 1, 1 - s, s).sum(), f"{where} your loss is {g:.4f}, a sum over the batch; "
+                      f"expected the mean, {want:.4f}")],
+           f"{where} your loss is {g:.4f}; expected {want:.4f}")
+    p2, t2 = p[:, None], t[:, None]
+    g2 = _tensor(_call(fn, p2, t2, what='my_pm1_loss on a (5, 1) batch'), 'my_pm1_loss on a (5, 1) batch')
+    if g2.numel() != 1 or not _close(g2.reshape(()), want):
+        raise Wrong(f"right on a batch of shape (5,), but on the same numbers as a (5, 1) batch you return "
+                    f"{g2.flatten()[:3].tolist()}; expected {want:.4f}")
+    return f"{where}, {g:.4f}: the chapter's loss, with -1 where the chapter has 0."
+
 # %% ../nbs/94_exercises.ipynb #970a3b94
 # pairs whose differences make the usual slips give other numbers: the largest |p - q| is 2.0, in the middle pair
 _PS = [torch.tensor([[1., 2.], [3., 4.]]), torch.tensor([0.5, 1.]), torch.tensor([1., 1., 1., 1.])]
@@ -678,17 +736,16 @@ _DIFF_SLIPS = {0.5: "the first pair only", 0.75: "the last pair only", 0.25: "th
 @exercise('03_compare', (r'^## The comparison', r'def compare_with'),
           'the largest parameter difference',
     """Every comparison in this project ends in one number: the largest absolute difference between two
-lists of parameter tensors (ours, fastai's). Write `my_max_param_diff(ps, qs)`, returning a Python float.""",
+lists of parameter tensors (ours, fastai's). Write `my_max_param_diff(ps, qs)`, returning one number.""",
     """def my_max_param_diff(ps, qs):
-    "The largest |p - q| over every element of every pair of tensors of ps and qs, as a float."
-    return None  # your code here""", 'my_max_param_diff')
+    "The largest |p - q| over every element of every pair of tensors of ps and qs: one number."
+    return None  # your code here""", 'my_max_param_diff', reveals=())
 def check_max_param_diff(fn):
     got = _number(_call(fn, _PS, _QS, what='my_max_param_diff(ps, qs)'), 'my_max_param_diff(ps, qs)')
     where = ("on three pairs of tensors (4, 2 and 4 numbers) whose largest absolute difference, 2.0, is in the "
              "middle pair,")
-    if not _close(got, 2.0, 1e-6):
-        slip = next((why for v, why in _DIFF_SLIPS.items() if abs(got - v) < 1e-3), None)
-        raise Wrong(f"{where} you return {got:.6g}" + (f": that is {slip}" if slip else ""))
+    _judge(got, 2.0, [(v, f"{where} you return {got:.6g}: that is {why}") for v, why in _DIFF_SLIPS.items()],
+           f"{where} you return {got:.6g}", tol=1e-4)
     back = _number(_call(fn, _QS, _PS, what='my_max_param_diff(qs, ps)'), 'my_max_param_diff(qs, ps)')
     if not _close(back, 2.0, 1e-6):
         raise Wrong(f"right for (ps, qs), but for (qs, ps) you return {back:.6g}; the largest difference in size "
@@ -721,7 +778,7 @@ a ReLU, and a linear layer to one output, as an `nn.Sequential`. Then think: wha
 without the ReLU?""",
     """def my_simple_net():
     "784 -> 30 -> ReLU -> 1, as nn.Sequential."
-    return None  # your code here""", 'my_simple_net')
+    return None  # your code here""", 'my_simple_net', reveals=(r'def simple_net_raw',))
 def check_simple_net(fn):
     net = copy.deepcopy(fn) if isinstance(fn, nn.Module) else _call(fn, what='my_simple_net()')
     if not isinstance(net, nn.Module):
@@ -796,13 +853,13 @@ def _stop_fit(cb=None, epochs:int=15, mod=None):
 
 @exercise('03a_learner', (r'class StopAt', r'^## Writing a callback'), 'a callback that stops at a target accuracy',
     """Write your own `MyStopAt(target)`, a `Callback` that ends the fit after the first epoch whose
-validation accuracy is at least `target` (read it as the chapter's `StopAt` does), and no later.
+validation accuracy is at least `target` (the recorder's `last('batch_accuracy')`), and no later.
 Which exception ends the whole fit, and which only the epoch?""",
     """class MyStopAt(Callback):
     "End the fit after the first epoch whose validation accuracy reaches `target`."
     order = 20
     def __init__(self, target): self.target = target
-    def after_epoch(self): raise NotImplementedError  # your code here""", 'MyStopAt')
+    def after_epoch(self): raise NotImplementedError  # your code here""", 'MyStopAt', reveals=(r'class StopAt',))
 def check_stop_at(cls):
     mod = _learner_module(cls)
     full = _stop_fit(mod=mod)
@@ -838,7 +895,7 @@ accepts a rate below half the rate at the minimum at which the loss has already 
 of the way from its start to its minimum (fastai's rule of thumb, a tenth of the minimum, passes).""",
     """def my_pick_lr(lrs, losses):
     "A good learning rate, read off an lr_find curve: lists of rates and smoothed losses."
-    return None  # your code here""", 'my_pick_lr')
+    return None  # your code here""", 'my_pick_lr', kind='transfer')
 def check_pick_lr(fn):
     lrs, losses = _lr_curve()
     got = _call(fn, list(lrs), list(losses), what='my_pick_lr(lrs, losses)')
@@ -869,7 +926,7 @@ def _logits(seed:int=13, n:int=5, k:int=10): return torch.randn(n, k, generator=
 `exp(x)` divided by their sum over the ten classes of the same row.""",
     """def my_softmax(x):
     "Row-wise softmax of (n, k) logits."
-    return None  # your code here""", 'my_softmax')
+    return None  # your code here""", 'my_softmax', reveals=(r'def softmax_naive',))
 def check_softmax(fn):
     x = _logits()
     want = torch.softmax(x, 1)
@@ -889,7 +946,7 @@ def check_softmax(fn):
 logarithm of the softmax, rewritten so that no `exp` overflows (subtract each row's maximum).""",
     """def my_log_softmax(x):
     "Row-wise log of the softmax of (n, k) logits, finite for huge logits."
-    return None  # your code here""", 'my_log_softmax')
+    return None  # your code here""", 'my_log_softmax', reveals=(r'def log_softmax',))
 def check_log_softmax(fn):
     x = _logits(14)
     want = torch.log_softmax(x, 1)
@@ -917,7 +974,7 @@ each image's target class (`targets` holds class numbers 0..9, shape `(n,)`). Yo
 `torch.log_softmax`. The check compares with `F.cross_entropy`.""",
     """def my_cross_entropy(logits, targets):
     "Mean negative log-likelihood of the target classes under the softmax of (n, k) logits."
-    return None  # your code here""", 'my_cross_entropy')
+    return None  # your code here""", 'my_cross_entropy', reveals=(r'def cross_entropy',))
 def check_cross_entropy(fn):
     import torch.nn.functional as F
     x, t = _logits(15, 6), torch.tensor([3, 0, 9, 1, 1, 7])
@@ -937,6 +994,50 @@ def check_cross_entropy(fn):
                       f"log-probabilities (torch gives {want:.4f})")],
            f"you return {g:.4f}; F.cross_entropy gives {want:.4f}")
     return f"{g:.4f}, equal to F.cross_entropy (difference {abs(g - want.item()):.1e})."
+
+# %% ../nbs/94_exercises.ipynb #ex94new2
+@exercise('04_questionnaire', (r'^\*\*31\. ', r'^## Further research'), 'gradients add up',
+    """Question 31, with numbers. `w = torch.tensor(3.).requires_grad_()`, then `(w**2).backward()` is run
+twice, without zeroing. Before you open the cell below: what is `w.grad` after the second call?
+Write your prediction as a number.""",
+    """my_grad_after_two = None   # your prediction: w.grad after the second backward""", 'my_grad_after_two',
+    kind='prediction', reveals=(r'first, w\.grad\.item\(\)',))
+def check_grad_accumulates(v):
+    if v is None: raise NotDone("my_grad_after_two is still None")
+    got = _number(v, 'my_grad_after_two')
+    w = torch.tensor(3.).requires_grad_()
+    with torch.enable_grad(): (w**2).backward(); (w**2).backward()
+    want = w.grad.item()
+    _judge(got, want, [(6., f"you predict {got:g}: that is the gradient after one call. The second call does not "
+                            "replace it; look again at what question 31 says `backward` does with `.grad`"),
+                       (0., f"you predict {got:g}: nothing resets the gradient here"),
+                       (9., f"you predict {got:g}, the value of w**2, not of its gradient"),
+                       (36., f"you predict {got:g}: the gradient does not multiply")],
+           f"you predict {got:g}; the cell below gives {want:g}: one call gives 6, and the second?")
+    return f"{want:g}: the second backward added 6 to the 6 already there."
+
+_GRID = torch.arange(1, 10).view(3, 3)
+
+@exercise('04_questionnaire', (r'^\*\*9\. ', r'^## Further research'), 'the bottom-right of a doubled grid',
+    """Question 9, predicted. The numbers 1 to 9 in a 3x3 tensor, row by row, doubled: which four numbers
+are at the bottom right? Write them as a list of two rows, before you open the cell below.""",
+    """my_bottom_right = None   # your prediction, e.g. [[a, b], [c, d]]""", 'my_bottom_right',
+    kind='prediction', reveals=(r't = torch\.arange\(1, 10\)\.view\(3, 3\)',))
+def check_bottom_right(v):
+    if v is None: raise NotDone("my_bottom_right is still None")
+    if isinstance(v, str): raise Wrong(f"my_bottom_right is the string {_short(v, 40)}; write the numbers, [[a, b], [c, d]]")
+    try: got = torch.as_tensor(v, dtype=torch.float64)
+    except (TypeError, ValueError, RuntimeError):
+        raise Wrong(f"my_bottom_right should be two rows of two numbers, not {_short(v)}") from None
+    if got.numel() != 4: raise Wrong(f"my_bottom_right holds {got.numel()} numbers; the bottom right of a 3x3 grid is 4")
+    got = got.reshape(2, 2)
+    d = (_GRID*2).double()
+    corners = {'top left': d[:2, :2], 'top right': d[:2, 1:], 'bottom left': d[1:, :2]}
+    _judge(got, d[1:, 1:], [(_GRID[1:, 1:], f"you predict {got.long().tolist()}: the right place, but not doubled")]
+           + [(c, f"you predict {got.long().tolist()}: that is the {k} of the doubled grid") for k, c in corners.items()],
+           f"you predict {got.long().tolist()}; the cell below shows otherwise: which numbers are in rows 1-2 and "
+           "columns 1-2 (counting from 0) of the grid, and then doubled?")
+    return f"{d[1:, 1:].long().tolist()}: rows 1 and 2, columns 1 and 2 of the doubled grid."
 
 # %% ../nbs/94_exercises.ipynb #a4f93214
 def _gd_ref(df, eta, x0, steps):
@@ -958,7 +1059,7 @@ def _as_floats(v, what, n):
 from `x0`, with derivative `df` and learning rate `eta`.""",
     """def my_gd(df, eta, x0, steps):
     "[x0, x1, ..., x_steps] of gradient descent x <- x - eta*df(x)."
-    return None  # your code here""", 'my_gd')
+    return None  # your code here""", 'my_gd', reveals=(r'def gd\(',))
 def check_gd(fn):
     df = lambda x: 2*x
     got = _as_floats(_call(fn, df, 0.2, 10., 10, what='my_gd(df, 0.2, 10., 10)'), 'my_gd(df, 0.2, 10., 10)', 11)
@@ -985,7 +1086,7 @@ def check_gd(fn):
 each step jumping to the minimum of the local parabola, x - f'(x)/f''(x).""",
     """def my_newton(df, d2f, x0, steps):
     "[x0, ..., x_steps] of Newton's method with derivative df and second derivative d2f."
-    return None  # your code here""", 'my_newton')
+    return None  # your code here""", 'my_newton', reveals=(r'def newton',))
 def check_newton(fn):
     c = 0.5
     df, d2f = (lambda x: c*math.sinh(c*x)), (lambda x: c*c*math.cosh(c*x))
@@ -1017,7 +1118,7 @@ by (1 - eta·λ) per step. Write `my_max_lr(H)`: the learning rate above which g
 (On x1² + 2·x2², H = diag(2, 4).)""",
     """def my_max_lr(H):
     "The largest learning rate for which gradient descent on 1/2 x^T H x does not diverge (H symmetric positive definite)."
-    return None  # your code here""", 'my_max_lr')
+    return None  # your code here""", 'my_max_lr', kind='transfer')
 def check_max_lr(fn):
     hs = [torch.diag(torch.tensor([2., 4.], dtype=torch.float64)),
           torch.tensor([[3., 1.], [1., 2.]], dtype=torch.float64),
@@ -1057,7 +1158,7 @@ the gradient with respect to `w` on the examples `idx` only, by the formula (no 
 over every minibatch of an epoch it is the full gradient: the check tests that too.""",
     """def my_minibatch_grad(X, y, w, idx):
     "Gradient of 1/2 mean((X[idx]@w - y[idx])**2) with respect to w."
-    return None  # your code here""", 'my_minibatch_grad')
+    return None  # your code here""", 'my_minibatch_grad', kind='transfer')
 def check_minibatch_grad(fn):
     X, y, w = _lsq_problem()
     idx = torch.tensor([3, 17, 5, 30])
@@ -1128,10 +1229,10 @@ def _spread(order:torch.Tensor, bs:int) -> str:
 @exercise('06_minibatch', (r'def compare_batch_sizes', r'^### Batch size'), 'the minibatches of an epoch',
     """Write `my_epoch_batches(n, bs, seed)`: the minibatches of one epoch over `n` examples, as a list of
 index tensors of size `bs` (the last may be smaller), in an order shuffled by `seed`
-(a `torch.Generator().manual_seed(seed)`). Every example must be seen exactly once per epoch.""",
+(the same seed, the same order; another seed, another order). Every example must be seen exactly once per epoch.""",
     """def my_epoch_batches(n, bs, seed):
     "A list of index tensors: a shuffled pass over range(n) in batches of bs."
-    return None  # your code here""", 'my_epoch_batches')
+    return None  # your code here""", 'my_epoch_batches', kind='transfer')
 def check_epoch_batches(fn):
     order = _epoch(fn, 103, 10, 0)
     why = _spread(order, 10)
@@ -1179,20 +1280,19 @@ def _student_step(fn, what, *hypers):
 (empty on the first call) and return the new `p`.""",
     """def my_momentum_step(p, grad, state, lr, momentum):
     "One torch-style momentum step; the buffer lives in state (a dict, empty at first). Return the new p."
-    return None  # your code here""", 'my_momentum_step')
+    return None  # your code here""", 'my_momentum_step', reveals=(r'class Momentum',))
 def check_momentum_step(fn):
     got = _opt_run(_student_step(fn, 'my_momentum_step(p, grad, state, 0.1, 0.9)', 0.1, 0.9))
     want = _torch_run(lambda ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9))
     def ema(p, g, s): s['b'] = 0.9*s.get('b', torch.zeros_like(g)) + 0.1*g; return p - 0.1*s['b']
     def plain(p, g, s): return p - 0.1*g
-    if _close(got, _opt_run(plain)):
-        raise Wrong("your steps are plain SGD: the buffer is not used, or not kept in `state` between calls")
     lr_only = _opt_run(_student_step(fn, 'my_momentum_step(p, grad, state, 0.05, 0.5)', 0.05, 0.5))
     want_lr = _torch_run(lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.5))
-    if _close(got, _opt_run(ema)):
-        raise Wrong("your buffer is the leaky average of the gradients (the textbook's form, with dampening); the "
-                    "statement describes torch's buffer, which differs. After 5 steps you are "
-                    f"{_f((got - want).abs().max())} away from torch")
+    _slip(got, [(_opt_run(plain), "your steps are plain SGD: the buffer is not used, or not kept in `state` between "
+                                  "calls"),
+                (_opt_run(ema), "your buffer is the leaky average of the gradients (the textbook's form, with "
+                                "dampening); the statement describes torch's buffer, which differs. After 5 steps you "
+                                f"are {_f((got - want).abs().max())} away from torch")])
     if not _close(got[0], want[0]):
         raise Wrong(f"your first step gives {got[0].tolist()}; torch's {want[0].tolist()} (the first buffer is "
                     "the gradient itself)")
@@ -1212,7 +1312,7 @@ takes it: moving averages m (of grad, `beta1`) and v (of grad², `beta2`) from z
 by their bias, 1 - beta^t at step t = 1, 2, ..., and `p - lr·m̂/(√v̂ + eps)`. Keep m, v and t in `state`.""",
     """def my_adam_step(p, grad, state, lr, beta1, beta2, eps):
     "One torch-style Adam step; m, v and the step count live in state (a dict, empty at first). Return the new p."
-    return None  # your code here""", 'my_adam_step')
+    return None  # your code here""", 'my_adam_step', reveals=(r'class Adam\(',))
 def check_adam_step(fn):
     hp = (0.1, 0.9, 0.999, 1e-8)
     got = _opt_run(_student_step(fn, 'my_adam_step(p, grad, state, 0.1, 0.9, 0.999, 1e-8)', *hp))
@@ -1243,3 +1343,261 @@ def check_adam_step(fn):
                     f"torch by {_f((other - want_other).abs().max())}: are the hyper-parameters given the ones used?")
     return (f"5 steps equal to torch.optim.Adam (max difference {(got - want).abs().max().item():.1e}), "
             "with eps = 1e-8 and 0.1, and with other lr and betas.")
+
+# %% ../nbs/94_exercises.ipynb #ex94new4
+@exercise('07_optimizers', (r'^## Momentum: a leaky average',), 'the buffer of a constant gradient',
+    """Before the section on momentum: the buffer starts at 0 and each step does
+`buf <- 0.9*buf + grad`. If the gradient is 1 at every step, what is `buf` after 100 steps (to two
+decimals)? So how many times longer than a plain SGD step is a momentum step there?""",
+    """my_buffer_after_100 = None   # your prediction, a number""", 'my_buffer_after_100',
+    kind='prediction', reveals=(r'^## Momentum: a leaky average', r'for _ in range\(100\): buf = 0\.9\*buf'))
+def check_momentum_buffer(v):
+    if v is None: raise NotDone("my_buffer_after_100 is still None")
+    got = _number(v, 'my_buffer_after_100')
+    buf = 0.
+    for _ in range(100): buf = 0.9*buf + 1.
+    _judge(got, buf, [(1., f"you predict {got:g}: that is the leaky average with dampening (each gradient weighted by "
+                           "0.1); this buffer adds each gradient whole"),
+                      (100., f"you predict {got:g}, the sum of 100 gradients: but each step first multiplies the old "
+                             "buffer by 0.9, so old gradients fade"),
+                      (0.9, f"you predict {got:g}: the buffer grows past one step's gradient, since each gradient is "
+                            "added whole to what is left of the others"),
+                      (9., f"you predict {got:g}: one short; write out the first three buffers, starting from the first step")],
+           f"you predict {got:g}; after 100 steps the buffer is {buf:.2f}. Try the first three steps by hand: "
+           "1, then 1.9, then?", tol=5e-3)
+    return f"{buf:.6f}, almost 10: a momentum step there is ten plain steps long."
+
+@exercise('07_optimizers', (r'class SGD\(Optim\)', r'^## The general base'), 'an SGD step with weight decay',
+    """`torch.optim.SGD(params, lr, weight_decay=wd)` adds `wd·p` to the gradient before its step, which is
+gradient descent on the loss plus `wd/2·‖p‖²`: the weights are pulled toward 0. Write
+`my_wd_step(p, grad, lr, wd)`: that one step; return the new `p`. The check compares with torch.""",
+    """def my_wd_step(p, grad, lr, wd):
+    "One step of torch.optim.SGD with weight_decay=wd: the new p."
+    return None  # your code here""", 'my_wd_step', kind='transfer')
+def check_wd_step(fn):
+    g = torch.Generator().manual_seed(17)
+    p, grad = torch.randn(5, generator=g), torch.randn(5, generator=g)
+    def torch_step(lr, wd):
+        q = p.clone().requires_grad_(); opt = torch.optim.SGD([q], lr=lr, weight_decay=wd)
+        q.grad = grad.clone(); opt.step(); return q.detach()
+    want = torch_step(0.1, 0.3)
+    got = _tensor(_call(fn, p, grad, 0.1, 0.3, what='my_wd_step(p, grad, 0.1, 0.3)'), 'my_wd_step(p, grad, 0.1, 0.3)', (5,))
+    d = f"with lr = 0.1 and wd = 0.3 your first coordinate goes from {p[0]:.4f} to {got[0]:.4f}, torch's to {want[0]:.4f}"
+    _judge(got, want, [(p - 0.1*grad, f"{d}: the weight decay is not used"),
+                       (p - 0.1*(grad - 0.3*p), f"{d}: the decay pushes the weights away from 0 instead of toward it"),
+                       (p - 0.1*grad - 0.3*p, f"{d}: the decay is not scaled by the learning rate"),
+                       (p - 0.1*(grad + p), f"{d}: the decay's size ignores wd"),
+                       (p - 0.1*(grad + 2*0.3*p), f"{d}: your decay is twice torch's (the ½ in wd/2·‖p‖² cancels "
+                                                  "the 2 of the square)"),
+                       (p + 0.1*(grad + 0.3*p), f"{d}: the step goes up the gradient")],
+           f"{d}")
+    for lr, wd in ((0.03, 0.), (0.2, 0.01)):
+        w2 = torch_step(lr, wd)
+        g2 = _tensor(_call(fn, p, grad, lr, wd, what=f'my_wd_step(p, grad, {lr}, {wd})'), f'my_wd_step(p, grad, {lr}, {wd})', (5,))
+        if not _close(g2, w2):
+            raise Wrong(f"right with lr = 0.1 and wd = 0.3, but with lr = {lr} and wd = {wd} you differ from torch by "
+                        f"{_f((g2 - w2).abs().max())}: are the lr and wd given the ones used?")
+    return f"equal to torch.optim.SGD(weight_decay=...) with wd = 0.3, 0.01 and 0: {p[0]:.4f} -> {want[0]:.4f}."
+
+# %% ../nbs/94_exercises.ipynb #ex94new6
+@exercise('07a_theory', (r'^## The best step and the condition number',), 'the rate of a run',
+    """Gradient descent with step α = 0.19 on a quadratic whose Hessian has the eigenvalues 1, 4 and 10.
+In the long run, by what factor does the error shrink at each step? Write your prediction as a number.""",
+    """my_rate = None   # your prediction, a number""", 'my_rate', kind='prediction', before=True)
+def check_gd_rate(v):
+    if v is None: raise NotDone("my_rate is still None")
+    got = _number(v, 'my_rate')
+    lam, alpha = torch.tensor([1., 4., 10.], dtype=torch.float64), 0.19
+    x = torch.ones(3, dtype=torch.float64)
+    for _ in range(200): x = x - alpha*lam*x
+    want = float((x.norm()**(1/200)))   # the rate the run shows
+    per = (1 - alpha*lam).abs()
+    _judge(got, want, [(1 - alpha*10, f"you predict {got:g}: a factor is a size; a negative factor flips the sign at "
+                                      "each step, its size is what shrinks the error"),
+                       (per[0], f"you predict {got:g}, the factor of the flattest direction (λ = 1); another "
+                                "direction shrinks more slowly here"),
+                       (per[1], f"you predict {got:g}, the factor of the middle direction (λ = 4)"),
+                       (9/11, f"you predict {got:g}, the rate of the best step for this κ = 10; this run uses α = 0.19"),
+                       (per.mean(), f"you predict {got:g}, an average of the three factors; in the long run one "
+                                   "direction decides")],
+           f"you predict {got:g}; a run of 200 steps shrinks the error by {want:.3f} per step. Compute the factor of "
+           "each eigen-direction", tol=1e-3)
+    return f"{want:.3f}: the direction λ = 10, where 1 - αλ = {1 - alpha*10:.2f}, decides."
+
+@exercise('07a_theory', (r'^## Momentum: the square-root speed-up',), 'κ, and the steps that diverge',
+    """For the Hessian `H = [[5, 2], [2, 2]]`: what is its condition number κ, and which of the steps
+0.2, 0.3, 0.34 and 0.4 make gradient descent diverge? Fill in the dictionary.""",
+    """my_kappa_steps = {'kappa': None,       # a number
+                  'diverge': None}     # the steps that diverge, as a list""", 'my_kappa_steps',
+    kind='transfer', before=True)
+def check_kappa_diverge(ans):
+    if not isinstance(ans, dict): raise Wrong(f"my_kappa_steps should be the dictionary of the exercise, not a {type(ans).__name__}")
+    if ans.get('kappa') is None and ans.get('diverge') is None: raise NotDone("kappa and diverge are still None")
+    H = torch.tensor([[5., 2.], [2., 2.]], dtype=torch.float64)
+    lam = torch.linalg.eigvalsh(H)
+    want_k, steps = float(lam.max()/lam.min()), (0.2, 0.3, 0.34, 0.4)
+    def div(a):
+        x = torch.ones(2, dtype=torch.float64)
+        for _ in range(300): x = x - a*(H@x)
+        return bool(x.abs().max() > 1)
+    want_d = [a for a in steps if div(a)]
+    if ans.get('kappa') is None: raise NotDone("kappa is still None")
+    k = _number(ans['kappa'], "my_kappa_steps['kappa']")
+    if _close(k, 2.5, 1e-3):
+        raise Wrong(f"κ = {k:g} is the ratio of the diagonal entries; with off-diagonal terms κ comes from the eigenvalues")
+    if _close(k, 1/want_k, 1e-3): raise Wrong(f"κ = {k:g} is upside down: κ is at least 1")
+    if _close(k, math.sqrt(want_k), 1e-3): raise Wrong(f"κ = {k:g} is the square root of κ")
+    if not _close(k, want_k, 1e-3): raise Wrong(f"you say κ = {k:g}; the eigenvalues of H give {want_k:g}")
+    d = ans.get('diverge')
+    if d is None: raise NotDone(f"κ = {k:g} is right; 'diverge' is still None")
+    try: d = sorted(float(a) for a in d)
+    except TypeError: raise Wrong(f"'diverge' should be a list of steps, not {_short(d)}") from None
+    if any(a not in steps for a in d): raise Wrong(f"'diverge' lists {d}; choose among {list(steps)}")
+    if d != want_d:
+        extra, missed = [a for a in d if a not in want_d], [a for a in want_d if a not in d]
+        parts = ([f"{' and '.join(f'{a:g}' for a in extra)} {'converges' if len(extra) == 1 else 'converge'}"] if extra else []) + \
+                ([f"{len(missed)} of the steps you left out {'diverges' if len(missed) == 1 else 'diverge'}"] if missed else [])
+        raise Wrong(f"κ = {k:g} is right, but {' and '.join(parts)}. Which eigenvalue limits the step?")
+    return f"κ = {want_k:g} (eigenvalues {lam.min():g} and {lam.max():g}); the steps {want_d} diverge."
+
+@exercise('07a_theory', (r'def best_momentum', r'^## Momentum: the square-root speed-up'), 'the best heavy-ball momentum',
+    """From the argument above: heavy-ball momentum on a quadratic whose Hessian's eigenvalues lie between μ and
+L. Write `my_heavy_ball(mu, L)`: the step α and the momentum β that give the fastest rate, as a pair `(alpha, beta)`.""",
+    """def my_heavy_ball(mu, L):
+    "The best (alpha, beta) of heavy-ball momentum for eigenvalues in [mu, L]."
+    return None  # your code here""", 'my_heavy_ball', reveals=(r'def best_momentum',))
+def check_heavy_ball(fn):
+    def best(mu, L): return (2/(math.sqrt(L) + math.sqrt(mu)))**2, ((math.sqrt(L/mu) - 1)/(math.sqrt(L/mu) + 1))**2
+    for mu, L in ((1., 100.), (0.5, 8.)):
+        got = _call(fn, mu, L, what=f'my_heavy_ball({mu:g}, {L:g})')
+        if not (isinstance(got, (tuple, list)) and len(got) == 2):
+            raise Wrong(f"my_heavy_ball should return a pair (alpha, beta), not {_short(got)}")
+        a, b = (_number(x, f'my_heavy_ball({mu:g}, {L:g})[{i}]') for i, x in enumerate(got))
+        wa, wb = best(mu, L)
+        k = L/mu
+        pre = f"for μ = {mu:g}, L = {L:g} (κ = {k:g}) you give α = {a:.4g}, β = {b:.4g}"
+        if _close(a, 2/(L + mu), 1e-4):
+            raise Wrong(f"{pre}: α is the best step of plain gradient descent; with momentum the best step is larger")
+        if _close(a, 2/(math.sqrt(L) + math.sqrt(mu)), 1e-4): raise Wrong(f"{pre}: α is not squared as it should be: check its units")
+        if not _close(a, wa, 1e-4): raise Wrong(f"{pre}; the best α is {wa:.4g}")
+        if _close(b, (k - 1)/(k + 1), 1e-4) or _close(b, ((k - 1)/(k + 1))**2, 1e-4):
+            raise Wrong(f"{pre}: β comes from κ where it should come from √κ (that is where the speed-up comes from)")
+        if _close(b, (math.sqrt(k) - 1)/(math.sqrt(k) + 1), 1e-4):
+            raise Wrong(f"{pre}: that β is the rate you get; the momentum that gives it is its square")
+        if not _close(b, wb, 1e-4): raise Wrong(f"{pre}; the best β is {wb:.4g}")
+    wa, wb = best(1., 100.)
+    return f"for κ = 100: α = {wa:.4g}, β = {wb:.4g}, and the rate {math.sqrt(wb):.4g} instead of plain GD's {99/101:.4g}."
+
+# %% ../nbs/94_exercises.ipynb #ex94new9
+@exercise('08_schedules', (r'^## `fit_one_cycle`',), "one-cycle's first and last rates",
+    """`learn.fit_one_cycle(3, 0.1)` with the defaults (div = 25, div_final = 10⁵, pct_start = 0.25): what
+is the learning rate of the very first training batch, and the rate the schedule reaches at the very end
+of the training (pos = 1)? Write the pair `(first, last)` before you open the cell below.""",
+    """my_first_last = None   # your prediction: (first rate, last rate)""", 'my_first_last',
+    kind='prediction', reveals=(r'learn\.fit_one_cycle\(3, 0\.1\)',))
+def check_one_cycle_ends(v):
+    near = lambda a, b: abs(a - b) <= 1e-3*abs(b) if b else abs(a) < 1e-12   # relative: the rates span 5 decades
+    if v is None: raise NotDone("my_first_last is still None")
+    if not (isinstance(v, (tuple, list)) and len(v) == 2):
+        raise Wrong(f"my_first_last should be a pair (first, last), not {_short(v)}")
+    if None in (v[0], v[1]): raise NotDone("one of the two rates is still None")
+    first, last = (_number(x, f'my_first_last[{i}]') for i, x in enumerate(v))
+    lr, div, div_final = 0.1, 25., 1e5
+    want_first, want_last = lr/div, lr/div_final
+    if near(first, lr):
+        raise Wrong(f"you predict the first rate is {first:g}, the peak: one-cycle starts low and warms up to it")
+    if near(first, lr*div) or near(first, want_last):
+        raise Wrong(f"you predict the first rate is {first:g}; the chapter's section on phases says where one-cycle's "
+                    "rate starts")
+    if not near(first, want_first):
+        raise Wrong(f"you predict the first rate is {first:g}; the recorder says {want_first:g}")
+    if near(last, lr/(div*div_final)):
+        raise Wrong(f"the first rate is right, but you predict the last is {last:g}, 25 times too small: which of "
+                    "the defaults sets the end?")
+    if near(last, 0.) or near(last, want_first) or not near(last, want_last):
+        raise Wrong(f"the first rate is right, {first:g}; you predict the last is {last:g}, the schedule ends at "
+                    f"{want_last:g}: where does the cosine end?")
+    return f"{want_first:g} at the first batch, up to 0.1, down to {want_last:g} at the end."
+
+@exercise('08_schedules', (r'def combined_cos', r'^## Phases: warm-up, then decay'), 'a triangular schedule',
+    """Write `my_triangle(lr_max, pct)`: a schedule (a function of the progress `pos` in [0, 1]) that
+rises in a straight line from 0 to `lr_max` during the first `pct` of the training, then falls in a
+straight line back to 0 at the end. You may use the chapter's functions.""",
+    """def my_triangle(lr_max, pct):
+    "A schedule pos -> rate: linear from 0 up to lr_max over [0, pct], then linear down to 0 at pos = 1."
+    return None  # your code here""", 'my_triangle', kind='transfer')
+def check_triangle(fn):
+    def tri(pos, lr=0.1, pct=0.3): return lr*pos/pct if pos < pct else lr*(1 - pos)/(1 - pct)
+    sched = _call(fn, 0.1, 0.3, what='my_triangle(0.1, 0.3)')
+    if not callable(sched):
+        raise Wrong(f"my_triangle(0.1, 0.3) should return a schedule, a function of pos, not a {type(sched).__name__}")
+    pos = [0., 0.15, 0.3, 0.5, 0.65, 0.9, 1.]
+    got = [_number(_run(sched, p, what=f'your schedule at pos = {p}'), f'your schedule at pos = {p}') for p in pos]
+    want = [tri(p) for p in pos]
+    seen = ', '.join(f"{p:g} -> {g:.4g}" for p, g in zip(pos, got))
+    if not _close(got[:3], want[:3], 1e-5):
+        if _close(got[0], 0.1): raise Wrong(f"your schedule gives {seen}: it starts at the peak, with no warm-up")
+        raise Wrong(f"your schedule gives {seen}; during the warm-up it should give 0, 0.05, 0.1 at pos 0, 0.15, 0.3")
+    if not _close(got, want, 1e-5):
+        if _close(got[-1], 0.1, 1e-5): raise Wrong(f"your schedule gives {seen}: it never comes down")
+        if abs(got[-1]) > 1e-6: raise Wrong(f"your schedule gives {seen}: at the end it should be back at 0")
+        raise Wrong(f"your schedule gives {seen}; the way down should be a straight line, 0.0714 at pos 0.5 and 0.05 "
+                    "at pos 0.65")
+    other = _call(fn, 2., 0.5, what='my_triangle(2., 0.5)')
+    g2 = [_number(_run(other, p, what=f'my_triangle(2., 0.5) at {p}'), 'my_triangle(2., 0.5)') for p in (0.25, 0.5, 0.75)]
+    if not _close(g2, [1., 2., 1.], 1e-5):
+        raise Wrong(f"right for (0.1, 0.3), but my_triangle(2., 0.5) gives {[round(x, 4) for x in g2]} at pos 0.25, "
+                    "0.5, 0.75; expected [1, 2, 1]: are lr_max and pct the ones used?")
+    return f"{seen}: up, then down, both in straight lines."
+
+# %% ../nbs/94_exercises.ipynb #ex94new12
+@exercise('09_distributed', (r'def shard\(', r'^## Shards and the all-reduce'), 'four shards of ten rows',
+    """Before you open the cell below: with `shard` as defined above, which `(start, stop)` does each of the
+4 workers get of a global batch of 10 rows? Write the list of the four pairs.""",
+    """my_shards = None   # your prediction: [(start, stop) of worker 0, ..., of worker 3]""", 'my_shards',
+    kind='prediction', reveals=(r'\[\(shard\(10, r, 4\)\.start',))
+def check_shards(v):
+    if v is None: raise NotDone("my_shards is still None")
+    try: got = [tuple(int(x) for x in pair) for pair in v]
+    except (TypeError, ValueError): raise Wrong(f"my_shards should be a list of four (start, stop) pairs, not {_short(v)}") from None
+    want = [(10*r//4, 10*(r + 1)//4) for r in range(4)]
+    if len(got) != 4: raise Wrong(f"you give {len(got)} pairs; there are 4 workers")
+    if got == [(0, 3), (3, 6), (6, 9), (9, 10)] or got == [(0, 2), (2, 4), (4, 6), (6, 10)]:
+        raise Wrong(f"you predict sizes {[b - a for a, b in got]}: the sizes differ by at most one")
+    if got == [(0, 3), (3, 5), (5, 8), (8, 10)] or got == [(0, 3), (3, 6), (6, 8), (8, 10)]:
+        raise Wrong(f"you predict sizes {[b - a for a, b in got]}; the sizes are right in total, but the formula "
+                    "rounds each boundary down: where do the larger shards go?")
+    if any(b <= a for a, b in got) or got[0][0] != 0 or got[-1][1] != 10 or any(got[i][1] != got[i + 1][0] for i in range(3)):
+        raise Wrong(f"you predict {got}: the shards should cover 0..10, one after the other, none empty")
+    if got != want: raise Wrong(f"you predict {got}; the cell below shows other boundaries")
+    return f"{want}: sizes 2, 3, 2, 3."
+
+@exercise('09_distributed', (r'def large_batch_run', r'^## Large batches: the linear scaling rule'),
+          'the linear scaling rule, with a warm-up',
+    """The base recipe trains at rate `base_lr` with batches of `base_bs`. Write
+`my_scaled_lr(step, bs, base_bs, base_lr, warmup)`: the rate at training step `step` (0, 1, ...) for
+batches of `bs`, by the linear scaling rule with a linear warm-up: rising in a straight line from 0
+so that step `warmup` and every later step use the scaled rate (no warm-up when `warmup` is 0).""",
+    """def my_scaled_lr(step, bs, base_bs, base_lr, warmup):
+    "The learning rate at step `step` for batches of bs: linear scaling from (base_bs, base_lr), linear warm-up."
+    return None  # your code here""", 'my_scaled_lr', kind='transfer')
+def check_warmup_lr(fn):
+    def ref(step, bs, base_bs, base_lr, warmup, scale=lambda k: k):
+        top = base_lr*scale(bs/base_bs)
+        return top*min(1., step/warmup) if warmup else top
+    args = [(s, 512, 64, 0.1, 10) for s in (0, 5, 10, 50)] + [(3, 256, 64, 0.1, 0), (2, 64, 64, 0.05, 4)]
+    got = [_number(_call(fn, *a, what=f'my_scaled_lr{a}'), f'my_scaled_lr{a}') for a in args]
+    want = [ref(*a) for a in args]
+    seen = ', '.join(f"step {a[0]}: {g:.4g}" for a, g in zip(args[:4], got))
+    slips = [([ref(*a[:4], a[4], scale=math.sqrt) for a in args], "the rate grows with the square root of the batch; "
+              "the linear rule scales it by the batch's factor itself"),
+             ([ref(*a, scale=lambda k: 1.) for a in args], "the rate is not scaled with the batch"),
+             ([ref(*a[:4], 0) for a in args], "there is no warm-up: the first steps already use the full rate"),
+             ([a[3]*(a[1]/a[2])*min(1., (a[0] + 1)/a[4]) if a[4] else a[3]*a[1]/a[2] for a in args],
+              "the warm-up is one step early: step 0 should be at 0")]
+    for v, why in slips:
+        if _close(got, v, 1e-6): raise Wrong(f"for batches of 512 (base 64, rate 0.1, warm-up 10 steps) you give {seen}: {why}")
+    if not _close(got, want, 1e-6):
+        bad = next(i for i in range(len(args)) if not _close(got[i], want[i], 1e-6))
+        raise Wrong(f"my_scaled_lr{args[bad]} gives {got[bad]:.4g}; expected {want[bad]:.4g}")
+    return f"for batches of 512 (8 times 64): {seen}; no warm-up: the scaled rate from step 0."

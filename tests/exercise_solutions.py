@@ -92,18 +92,18 @@ solution('simple_net', **{'no ReLU': lambda: nn.Sequential(nn.Linear(784, 30), n
                           'a wider hidden layer': lambda: nn.Sequential(nn.Linear(784, 50), nn.ReLU(), nn.Linear(50, 1))})(
     lambda: nn.Sequential(nn.Linear(28*28, 30), nn.ReLU(), nn.Linear(30, 1)))
 
-# 03a_learner: the recorder's last row is [epoch, train_loss, valid_loss, batch_accuracy, time]
+# 03a_learner: the recorder's last row, by column name
 class StopAt(Callback):
     order = 20
     def __init__(self, target): self.target = target
     def after_epoch(self):
-        if self.learn.recorder.rows[-1][3] >= self.target: raise CancelFitException()
+        if self.learn.recorder.last('batch_accuracy') >= self.target: raise CancelFitException()
 class StopEpoch(StopAt):
     def after_epoch(self):
-        if self.learn.recorder.rows[-1][3] >= self.target: raise CancelEpochException()
+        if self.learn.recorder.last('batch_accuracy') >= self.target: raise CancelEpochException()
 class StopAbove(StopAt):
     def after_epoch(self):
-        if self.learn.recorder.rows[-1][3] > self.target: raise CancelFitException()
+        if self.learn.recorder.last('batch_accuracy') > self.target: raise CancelFitException()
 solution('stop_at', **{'CancelEpochException': StopEpoch, '> instead of >=': StopAbove})(StopAt)
 def pick_lr(lrs, losses): return lrs[min(range(len(losses)), key=losses.__getitem__)]/10
 solution('pick_lr', **{'the rate at the minimum': lambda lrs, losses: lrs[min(range(len(losses)), key=losses.__getitem__)],
@@ -337,13 +337,13 @@ class NeverStop(StopAt):
     def after_epoch(self): pass
 class StopOnLoss(StopAt):
     def after_epoch(self):
-        if self.learn.recorder.rows[-1][2] <= self.target: raise CancelFitException()
+        if self.learn.recorder.last('valid_loss') <= self.target: raise CancelFitException()
 class StopOneEarly(StopAt):
     def after_epoch(self):
-        if self.learn.recorder.rows[-1][3] >= self.target - 0.05: raise CancelFitException()
+        if self.learn.recorder.last('batch_accuracy') >= self.target - 0.05: raise CancelFitException()
 class StopNotBelow(StopAt):
     def after_epoch(self):
-        if not self.learn.recorder.rows[-1][3] < self.target: raise CancelFitException()
+        if not self.learn.recorder.last('batch_accuracy') < self.target: raise CancelFitException()
 class StopFromEnd(StopAt):
     def after_epoch(self):
         if float(self.learn.recorder.rows[-1][-2]) >= self.target: raise CancelFitException()
@@ -439,3 +439,121 @@ more('adam_step', {'float64': lambda p, g, s, *h: adam_step(p.double(), g.double
         'no square root': lambda p, g, s, lr, b1, b2, eps: p - lr*adam_step(torch.zeros_like(p), g, s, -1., b1, b2, eps)**2,
         'betas swapped': lambda p, g, s, lr, b1, b2, eps: adam_step(p, g, s, lr, b2, b1, eps)})
 more('gd', **{'eta and x0 hard-coded to the example': lambda df, eta, x0, steps: gd(df, 0.2, 10., steps)})
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Issue 25's transfers and predictions: the solution, its typical mistakes (including answers that change their
+# inputs or torch's global state) and unusual right answers.
+def _new(name, solution_, mistakes, styles):
+    SOLUTIONS[name], MISTAKES[name], STYLES[name] = solution_, mistakes, styles
+
+def pm1_loss(p, t): s = p.sigmoid(); return torch.where(t == 1, 1 - s, s).mean()
+def _pm1_zeroes_targets(p, t): t.zero_(); return pm1_loss(p, t)
+_new('pm1_loss', pm1_loss,
+     {'every example taken for a three (t == 0 never true)': lambda p, t: torch.where(t == 0, p.sigmoid(), 1 - p.sigmoid()).mean(),
+      'distance to the target itself': lambda p, t: (t - p.sigmoid()).abs().mean(),
+      'no sigmoid': lambda p, t: torch.where(t == 1, 1 - p, p).mean(),
+      'the two cases swapped': lambda p, t: torch.where(t == 1, p.sigmoid(), 1 - p.sigmoid()).mean(),
+      'a sum': lambda p, t: torch.where(t == 1, 1 - p.sigmoid(), p.sigmoid()).sum(),
+      'zeroes the targets in place': _pm1_zeroes_targets,
+      'a string': lambda p, t: '0.5'},
+     {'targets mapped to 0/1 first, then the chapter loss': lambda p, t: mnist_loss(p, (t + 1)//2),
+      'arithmetic, float64': lambda p, t: (((1 + t)/2)*(1 - p.double().sigmoid()) + ((1 - t)/2)*p.double().sigmoid()).mean(),
+      'torch.where on t > 0, with sigmoid_': lambda p, t: torch.where(t > 0, 1 - p.detach().clone().sigmoid_(), p.detach().clone().sigmoid_()).mean()})
+
+# 04_questionnaire: predictions (a number, or a list)
+_new('grad_accumulates', 12.,
+     {'one call': 6, 'reset to 0': 0., 'the value, not the gradient': 9, 'multiplied': 36., 'a string': '12'},
+     {'an int': 12, 'a tensor': torch.tensor(12.), 'a numpy float': np.float32(12)})
+_new('bottom_right', [[10, 12], [16, 18]],
+     {'not doubled': [[5, 6], [8, 9]], 'the bottom left': [[8, 10], [14, 16]], 'the top right': [[4, 6], [10, 12]],
+      'the top left': [[2, 4], [8, 10]], 'a string': '[[10, 12], [16, 18]]', 'three numbers': [10, 12, 16]},
+     {'a tensor': torch.tensor([[10, 12], [16, 18]]), 'flat, as floats': [10., 12., 16., 18.],
+      'a numpy array': np.array([[10, 12], [16, 18]])})
+
+# 07_optimizers
+_new('momentum_buffer', 10.,
+     {'with dampening': 1., 'the plain sum': 100, 'less than one step': 0.9, 'one short': 9., 'a string': '10'},
+     {'exact to six digits': 9.999734, 'two decimals, as a tensor': torch.tensor(10.00), 'an int': 10})
+def wd_step(p, grad, lr, wd): return p - lr*(grad + wd*p)
+def _wd_in_place(p, grad, lr, wd): grad.add_(p, alpha=wd); return p.sub_(lr*grad)
+def _wd_no_grad_mode(p, grad, lr, wd): torch.set_grad_enabled(False); return p - lr*grad
+_new('wd_step', wd_step,
+     {'wd ignored': lambda p, g, lr, wd: p - lr*g, 'the wrong sign of the decay': lambda p, g, lr, wd: p - lr*(g - wd*p),
+      'the decay not scaled by lr': lambda p, g, lr, wd: p - lr*g - wd*p, 'twice the decay': lambda p, g, lr, wd: p - lr*(g + 2*wd*p),
+      'wd taken as 1': lambda p, g, lr, wd: p - lr*(g + p),
+      'lr and wd hard-coded': lambda p, g, lr, wd: p - 0.1*(g + 0.3*p), 'up the gradient': lambda p, g, lr, wd: p + lr*(g + wd*p),
+      'switches autograd off and ignores wd': _wd_no_grad_mode},
+     {'in place on its (private) inputs': _wd_in_place, 'shrink, then step, float64': lambda p, g, lr, wd: p.double()*(1 - lr*wd) - lr*g.double(),
+      'torch.optim.SGD itself': lambda p, g, lr, wd: (lambda q: (setattr(q, 'grad', g.clone()), torch.optim.SGD([q], lr=lr, weight_decay=wd).step(), q.detach())[-1])(p.clone().requires_grad_())})
+
+# 07a_theory
+_new('gd_rate', 0.9,
+     {'the signed factor': -0.9, 'the flattest direction': 0.81, 'the middle direction': 0.24, 'the best step\'s rate': 9/11,
+      'the mean of the factors': (0.81 + 0.24 + 0.9)/3, 'a string': '0.9'},
+     {'a fraction': 9/10, 'a tensor': torch.tensor(0.9, dtype=torch.float64)})
+_new('kappa_diverge', {'kappa': 6, 'diverge': [0.34, 0.4]},
+     {'the diagonal ratio': {'kappa': 2.5, 'diverge': [0.4]}, 'upside down': {'kappa': 1/6, 'diverge': [0.34, 0.4]},
+      'the smallest eigenvalue limits': {'kappa': 6, 'diverge': []}, 'above 1/λmax': {'kappa': 6, 'diverge': [0.2, 0.3, 0.34, 0.4]},
+      'one missed': {'kappa': 6, 'diverge': [0.4]}, 'a list, not a dict': [6, [0.34, 0.4]], 'the square root of κ': {'kappa': 6**0.5, 'diverge': [0.34, 0.4]}},
+     {'a tuple of steps in another order, κ as a tensor': {'kappa': torch.tensor(6.), 'diverge': (0.4, 0.34)},
+      'a float κ from numpy': {'kappa': np.float64(6.000000001), 'diverge': {0.34, 0.4}}})
+def heavy_ball(mu, L): return (2/(L**0.5 + mu**0.5))**2, ((L**0.5 - mu**0.5)/(L**0.5 + mu**0.5))**2
+_new('heavy_ball', heavy_ball,
+     {"plain GD's best step": lambda mu, L: (2/(L + mu), heavy_ball(mu, L)[1]),
+      'α not squared': lambda mu, L: (2/(L**0.5 + mu**0.5), heavy_ball(mu, L)[1]),
+      'β from κ': lambda mu, L: (heavy_ball(mu, L)[0], ((L/mu - 1)/(L/mu + 1))**2),
+      'β is the rate': lambda mu, L: (heavy_ball(mu, L)[0], ((L/mu)**0.5 - 1)/((L/mu)**0.5 + 1)),
+      'hard-coded for κ = 100': lambda mu, L: heavy_ball(1., 100.), 'one number': lambda mu, L: heavy_ball(mu, L)[0]},
+     {'a list of tensors': lambda mu, L: [torch.tensor(v) for v in heavy_ball(mu, L)],
+      'through κ': lambda mu, L: (4/(L**0.5 + mu**0.5)**2, (1 - 2/((L/mu)**0.5 + 1))**2)})
+
+# 08_schedules
+_new('one_cycle_ends', (0.004, 1e-6),
+     {'starts at the peak': (0.1, 1e-6), 'divided by div_final at the start': (1e-6, 1e-6),
+      'the end divided by div too': (0.004, 4e-8), 'ends at 0': (0.004, 0.), 'ends where it starts': (0.004, 0.004),
+      'one number': 0.004},
+     {'a list of fractions': [0.1/25, 0.1/1e5], 'numpy numbers': (np.float32(0.004), np.float64(1e-6))})
+def triangle(lr_max, pct):
+    def sched(pos): return lr_max*pos/pct if pos < pct else lr_max*(1 - pos)/(1 - pct)
+    return sched
+def _combined_triangle(lr_max, pct):
+    edges = (0., pct, 1.)
+    def sched(pos):
+        i = 0 if pos < pct else 1
+        t = (pos - edges[i])/(edges[i + 1] - edges[i])
+        return [lambda t: lr_max*t, lambda t: lr_max*(1 - t)][i](t)
+    return sched
+_new('triangle', triangle,
+     {'no warm-up': lambda lr, pct: (lambda pos: lr*(1 - pos)), 'never comes down': lambda lr, pct: (lambda pos: lr*min(1, pos/pct)),
+      'cosine down': lambda lr, pct: (lambda pos: lr*pos/pct if pos < pct else lr*(1 + math.cos(math.pi*(pos - pct)/(1 - pct)))/2),
+      'ends at lr/10': lambda lr, pct: (lambda pos: lr*pos/pct if pos < pct else lr*(1 - 0.9*(pos - pct)/(1 - pct))),
+      'pct ignored': lambda lr, pct: triangle(lr, 0.3), 'the rate, not a schedule': lambda lr, pct: lr},
+     {'two phases, as combine_scheds does': _combined_triangle, 'a tensor rate, via min': lambda lr, pct: (lambda pos: torch.tensor(lr*min(pos/pct, (1 - pos)/(1 - pct))))})
+
+# 09_distributed
+_new('shards', [(0, 2), (2, 5), (5, 7), (7, 10)],
+     {'the big shards first': [(0, 3), (3, 6), (6, 8), (8, 10)], 'the remainder at the end': [(0, 2), (2, 4), (4, 6), (6, 10)],
+      'rounded up': [(0, 3), (3, 5), (5, 8), (8, 10)], 'three of three': [(0, 3), (3, 6), (6, 9), (9, 10)],
+      'overlapping': [(0, 3), (2, 5), (5, 7), (7, 10)], 'a string': '[(0, 2), (2, 5), (5, 7), (7, 10)]'},
+     {'lists': [[0, 2], [2, 5], [5, 7], [7, 10]], 'slices turned to pairs, as numpy ints': [tuple(np.int64(x) for x in p) for p in [(0, 2), (2, 5), (5, 7), (7, 10)]]})
+def scaled_lr(step, bs, base_bs, base_lr, warmup):
+    top = base_lr*bs/base_bs
+    return top*min(1., step/warmup) if warmup else top
+_new('warmup_lr', scaled_lr,
+     {'square-root scaling': lambda s, bs, b0, lr, w: lr*(bs/b0)**0.5*(min(1., s/w) if w else 1.),
+      'not scaled': lambda s, bs, b0, lr, w: lr*(min(1., s/w) if w else 1.),
+      'no warm-up': lambda s, bs, b0, lr, w: lr*bs/b0,
+      'one step early': lambda s, bs, b0, lr, w: lr*bs/b0*(min(1., (s + 1)/w) if w else 1.),
+      'warms up to the base rate, then jumps': lambda s, bs, b0, lr, w: lr*min(1., s/w) if w and s < w else lr*bs/b0,
+      'a string': lambda s, bs, b0, lr, w: '0.8'},
+     {'a tensor, float64': lambda s, bs, b0, lr, w: torch.tensor(scaled_lr(s, bs, b0, lr, w), dtype=torch.float64),
+      'a linear ramp by interpolation (numpy)': lambda s, bs, b0, lr, w: np.interp(s, [0, w], [0, lr*bs/b0]) if w else lr*bs/b0})
+
+# answers that change torch's global state (and are wrong): the check says so, and the next check is not harmed
+def _triangle_dtype(lr, pct): torch.manual_seed(0); torch.set_default_dtype(torch.float64); return lambda pos: lr
+def _scaled_lr_grad_off(s, bs, b0, lr, w): torch.set_grad_enabled(False); return lr*bs/b0
+def _heavy_ball_threads(mu, L): torch.set_num_threads(1); random.seed(0); np.random.seed(0); return 2/(L + mu), 0.
+MISTAKES['triangle']['changes the default dtype and the seed, and never moves'] = _triangle_dtype
+MISTAKES['warmup_lr']['switches autograd off, no warm-up'] = _scaled_lr_grad_off
+MISTAKES['heavy_ball']['changes the threads and the seeds, plain GD'] = _heavy_ball_threads
