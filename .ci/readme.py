@@ -43,15 +43,37 @@ def render(nb: Path = root/'nbs'/'index.ipynb') -> str:
 _ROW = re.compile(r'^(\| [^|]* \| \[(?P<stem>[\w.-]+)\]\(nbs/(?P=stem)\.ipynb\) \|.*\| )(?P<lines>[^|]*?)( \|)$', re.M)
 
 
+def study_minutes(nb: Path) -> float:
+    "The index's stated estimate: 100 words of prose a minute, 5 open code lines a minute, 15 an exercise, 3 a Stop and think."
+    sys.path.insert(0, str(root/'.ci'))
+    import lines
+    cells = json.loads(nb.read_text(encoding='utf-8'))['cells']
+    prose = [''.join(c['source']) for c in cells if c['cell_type'] == 'markdown']
+    words = sum(len(t.split()) for t in prose)
+    exercises = sum(1 for c in cells if re.fullmatch(r'ex-.+-statement', c.get('id', '')))
+    prompts = sum(t.count('Stop and think') for t in prose)
+    return words/100 + lines.count(nb)[0]/5 + 15*exercises + 3*prompts
+
+
+def _hours(minutes: float) -> str:
+    "'~2¼ h' (to the quarter hour), or '~40 min' under an hour."
+    if minutes < 52.5: return f'~{max(5, round(minutes/5)*5)} min'
+    q = round(minutes/15); h, r = divmod(q, 4)
+    return f"~{h if h else ''}{['', '¼', '½', '¾'][r]} h"
+
+
 def with_lines(md: str) -> str:
-    "`md` with the last column of each reading-table row set to `.ci/lines.py`'s count of its notebook (Jupyter / site)."
+    ("`md` with each reading-table row's code-line column set to `.ci/lines.py`'s count of its notebook (Jupyter / site) "
+     "and its study time (a '~' estimate) recomputed by `study_minutes`.")
     sys.path.insert(0, str(root/'.ci'))
     import lines
     def fix(m):
         nb = root/'nbs'/f"{m['stem']}.ipynb"
         if not nb.exists(): return m[0]      # a notebook still to come keeps its text
         j, s = lines.count(nb)
-        return f'{m[1]}{j} / {s}{m[4]}'
+        cols = m[1].split(' | ')              # '| #', '[stem](...)', what, study, runs in, ''
+        if cols[3].startswith('~'): cols[3] = _hours(study_minutes(nb))
+        return f"{' | '.join(cols)}{j} / {s}{m[4]}"
     return _ROW.sub(fix, md)
 
 

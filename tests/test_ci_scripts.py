@@ -154,7 +154,8 @@ def test_practice_command(tmp_path):
     got = json.loads((tmp_path/'01_baseline.ipynb').read_text())
     need = practice.needed_hidden(chapter['cells'])
     code = lambda cells: [''.join(c['source']) for c in cells if c['cell_type'] == 'code']
-    shown = [c for i, c in enumerate(chapter['cells']) if not practice.hidden(c) or i in need]
+    stub = lambda i, c: practice.answer(c) and practice.import_stub(c, 'baseline', practice._later_reads(chapter['cells'], i))
+    shown = [{**c, 'source': stub(i, c) or c['source']} for i, c in enumerate(chapter['cells']) if not practice.hidden(c) or i in need]
     assert code(got['cells']) == code(shown) and all(not c.get('outputs') for c in got['cells'])
     assert any(practice.hidden(c) for c in chapter['cells']) and len(code(shown)) < len(code(chapter['cells']))
     assert [p.name for p in tmp_path.iterdir()] == ['01_baseline.ipynb']      # no temporary file left
