@@ -69,21 +69,34 @@ def _code(c) -> str:
     return re.sub(r'^\s*[%!].*$', '', _src(c), flags=re.M)
 
 
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.ListComp, ast.SetComp, ast.DictComp,
+           ast.GeneratorExp)
+
+def _free(scope) -> set:
+    "Names a function, class, lambda or comprehension reads from outside itself (its parameters and locals left out)."
+    local = {a.arg for a in ast.walk(scope) if isinstance(a, ast.arg)}
+    local |= {n.id for n in ast.walk(scope) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+    reads = {n.id for n in ast.walk(scope) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)} - local
+    return reads | {'.' + n.attr for n in ast.walk(scope) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Load)}
+
+
 def _names(src: str) -> tuple:
-    "(names the code binds, names it reads); (None, None) if it is not Python."
+    ("(names the code binds at the top level, names it reads); (None, None) if it is not Python. Attributes count as "
+     "'.name': `Learner.lr_find = f` binds what `learn.lr_find(...)` reads.")
     try: tree = ast.parse(src)
     except SyntaxError: return None, None
     bound, used = set(), set()
-    def visit(n, top:bool):   # only what binds at the top level binds for later cells (an import inside a def does not)
-        if isinstance(n, ast.Name): (used if isinstance(n.ctx, ast.Load) or not top else bound).add(n.id)
-        elif isinstance(n, (ast.Import, ast.ImportFrom)) and top:
+    def visit(n):
+        if isinstance(n, ast.Name): (used if isinstance(n.ctx, ast.Load) else bound).add(n.id)
+        elif isinstance(n, ast.Attribute): (used if isinstance(n.ctx, ast.Load) else bound).add('.' + n.attr)
+        elif isinstance(n, (ast.Import, ast.ImportFrom)):
             bound.update('*' if a.name == '*' else (a.asname or a.name.split('.')[0]) for a in n.names)
-        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            if top: bound.add(n.name)
-            top = False
-        elif isinstance(n, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)): top = False
-        for child in ast.iter_child_nodes(n): visit(child, top)
-    visit(tree, True)
+        if isinstance(n, _SCOPES):   # only what binds at the top level binds for later cells
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)): bound.add(n.name)
+            used.update(_free(n))
+            return
+        for child in ast.iter_child_nodes(n): visit(child)
+    visit(tree)
     return bound, used - set(dir(builtins))
 
 
@@ -103,7 +116,7 @@ def import_stub(c, module:str|None, later:set) -> str|None:
     d = _directives(_src(c))
     if module is None or not ({'export', 'exports'} & set(d)): return None
     bound, _ = _names(_code(c))
-    names = sorted((bound or set()) & later)
+    names = sorted(n for n in (bound or set()) & later if not n.startswith('.'))
     if not names or '*' in names: return None
     return (f"# the chapter's own code is an exercise's answer: write it yourself above; here, the package's\n"
             f"from mnist37.{module} import {', '.join(names)}")
@@ -119,18 +132,31 @@ def _later_reads(cells, i) -> set:
     return wanted
 
 
+def _deferred(src: str) -> set:
+    "Names the functions the code defines read from outside themselves: read when called, from any later cell."
+    try: tree = ast.parse(src)
+    except SyntaxError: return set()
+    return set().union(*(_free(d) for d in ast.walk(tree) if isinstance(d, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))) - set(dir(builtins))
+
+
 def needed_hidden(cells) -> set:
-    """Indices of the hidden code cells that bind a name a later kept code cell reads before binding it (they stay, or
-    the notebook would not run); a cell that is not Python, or imports `*`, stays too."""
-    keep, wanted = set(), set()
-    for i in reversed(range(len(cells))):
-        c = cells[i]
-        if c['cell_type'] != 'code': continue
-        bound, used = _names(_code(c))
-        if hidden(c) and not (bound is None or '*' in bound or bound & wanted): continue
-        if hidden(c): keep.add(i)
-        if bound is not None: wanted = (wanted - bound) | (used - bound)
-    return keep
+    """Indices of the hidden code cells that bind a name a later kept code cell reads before binding it, or that a kept
+    function or class reads when it is called (they stay, or the notebook would not run); a cell that is not Python, or
+    imports `*`, stays too."""
+    called = set()   # names read inside the kept cells' functions and classes: needed wherever they are bound
+    while True:
+        keep, wanted = set(), set()
+        for i in reversed(range(len(cells))):
+            c = cells[i]
+            if c['cell_type'] != 'code': continue
+            bound, used = _names(_code(c))
+            if hidden(c) and not (bound is None or '*' in bound or bound & (wanted | called)): continue
+            if hidden(c): keep.add(i)
+            if bound is not None: wanted = (wanted - bound) | (used - bound)
+        more = set().union(*(_deferred(_code(c)) for i, c in enumerate(cells)
+                             if c['cell_type'] == 'code' and (i in keep or not hidden(c))))
+        if more <= called: return keep
+        called |= more
 
 
 def practice(nb:dict, name:str) -> dict:

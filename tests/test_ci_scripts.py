@@ -195,7 +195,8 @@ def test_readme_cloud_links_are_built_from_settings():
 
 
 def test_readme_reading_table_lines_follow_lines_py():
-    "The reading table's last column is .ci/lines.py's count; `readme.py --lines` refreshes it, --check fails when stale."
+    ("The reading table's last column is .ci/lines.py's count and its study time the stated formula's; `readme.py "
+     "--lines` refreshes both, --check fails when stale.")
     import importlib.util
     spec = importlib.util.spec_from_file_location('readme', ROOT/'.ci'/'readme.py'); m = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(m)
@@ -203,5 +204,7 @@ def test_readme_reading_table_lines_follow_lines_py():
     j, s = lines.count(ROOT/'nbs'/'01_baseline.ipynb')
     md = ('| 2 | [01_baseline](nbs/01_baseline.ipynb) | what | ~1 h | ~10 s | 1 / 1 |\n'
           '| 11 | [07z_future](nbs/07z_future.ipynb) | not written yet | ~1 h | new | new |\n')
-    assert m.with_lines(md) == md.replace('| 1 / 1 |', f'| {j} / {s} |')
+    study = m._hours(m.study_minutes(ROOT/'nbs'/'01_baseline.ipynb'))   # the stated formula, recomputed
+    assert m.with_lines(md) == md.replace('| 1 / 1 |', f'| {j} / {s} |').replace('| ~1 h | ~10 s', f'| {study} | ~10 s', 1)
+    assert (m._hours(30), m._hours(60), m._hours(135), m._hours(200)) == ('~30 min', '~1 h', '~2¼ h', '~3¼ h')
     assert m.with_lines(m.render()) == m.render()       # the committed table is up to date
