@@ -194,24 +194,30 @@ def _worker_init():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})   # blocked while it was forked
 
-def _stop(ex):
-    "Stop the pool `ex` at once, its workers terminated and reaped: the parent was interrupted or failed."
-    procs = list((getattr(ex, '_processes', None) or {}).values())
+def _stop(ex, futs:list, grace:float=10.):
+    ("Stop the pool `ex` (the parent was interrupted or failed): chunks not started are cancelled, the running ones "
+     "finish (at most `grace` s, then their workers are terminated), every worker is reaped.")
+    from concurrent.futures import wait
     # a second Ctrl-C must not cut the cleanup short and leave workers behind; the handler is restored after
     main = threading.current_thread() is threading.main_thread()
     old = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
-        for p in procs: p.terminate()
-        for p in procs: p.join()
-        ex.shutdown(wait=True, cancel_futures=True)   # its manager thread sees the workers gone and ends
+        for f in futs: f.cancel()
+        # A worker killed while it sends its result leaves half a message in the result pipe, and the pool's manager
+        # thread waits for the rest forever (so would the parent, joining it). A running chunk takes a fraction of
+        # a second: let it finish. Only a worker stuck past `grace` is terminated.
+        if wait(futs, timeout=grace).not_done:
+            for p in list((getattr(ex, '_processes', None) or {}).values()): p.terminate()
+        ex.shutdown(wait=True, cancel_futures=True)
     finally:
         if main: signal.signal(signal.SIGINT, old)
 
 def _parallel(chunks:list, n:int, bar:Progress) -> list:
-    ("`_read_digits` of each of `chunks` in `n` forked processes that ignore SIGINT; stopped at once if interrupted; "
+    ("`_read_digits` of each of `chunks` in `n` forked processes that ignore SIGINT; stopped within a chunk if interrupted; "
      "`bar` counts the images decoded.")
     from concurrent.futures import ProcessPoolExecutor
     ex = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context('fork'), initializer=_worker_init)
+    futs = []
     try:
         # the workers are forked with SIGINT blocked, so a Ctrl-C cannot reach one before it ignores it
         old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
@@ -220,7 +226,7 @@ def _parallel(chunks:list, n:int, bar:Progress) -> list:
         res = []
         for f in futs: res.append(f.result()); bar.update(sum(map(len, res)))
     except BaseException:   # Ctrl-C (KeyboardInterrupt) or a worker's error: no worker outlives the load
-        _stop(ex); raise
+        _stop(ex, futs); raise
     ex.shutdown()
     return res
 
