@@ -3,10 +3,9 @@
 python .ci/readme.py             # rewrite README.md from nbs/index.ipynb
 python .ci/readme.py --check     # exit 1 if README.md is out of date
 python .ci/readme.py --commands  # print the Quick start's shell commands, one a line, for CI to run as written
-python .ci/readme.py --lines     # refresh the reading table's "code lines" column in nbs/index.ipynb (.ci/lines.py)
+python .ci/readme.py --lines     # refresh the reading table's study times and "code lines" in nbs/index.ipynb (.ci/lines.py)
 
-The Quick start's ```sh blocks are what a student types, from the clone to the test command; CI (.ci/run's last
-step) runs them line by line in a fresh venv in a temporary copy of the repository, so that the README cannot
+The Quick start's ```sh blocks are what a student types, from the clone to the test command; CI (.ci/run) runs them line by line in a fresh venv in a temporary copy of the repository, so that the README cannot
 drift from what is tested. The `git clone` line is the one CI leaves out: it copies the working tree instead
 (the repository's address cannot be reached from the build machine).
 """
@@ -14,6 +13,8 @@ import json, re, sys
 from pathlib import Path
 
 root = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(root/'.ci'))
+import lines   # .ci/lines.py: the code-line counts of the reading table
 HEADER = '<!-- Generated from nbs/index.ipynb by .ci/readme.py: edit the notebook, not this file. -->\n\n'
 
 
@@ -45,8 +46,6 @@ _ROW = re.compile(r'^(\| [^|]* \| \[(?P<stem>[\w.-]+)\]\(nbs/(?P=stem)\.ipynb\) 
 
 def study_minutes(nb: Path) -> float:
     "The index's stated estimate: 100 words of prose a minute, 5 open code lines a minute, 15 an exercise, 3 a Stop and think."
-    sys.path.insert(0, str(root/'.ci'))
-    import lines
     cells = json.loads(nb.read_text(encoding='utf-8'))['cells']
     prose = [''.join(c['source']) for c in cells if c['cell_type'] == 'markdown']
     words = sum(len(t.split()) for t in prose)
@@ -65,8 +64,6 @@ def _hours(minutes: float) -> str:
 def with_lines(md: str) -> str:
     ("`md` with each reading-table row's code-line column set to `.ci/lines.py`'s count of its notebook (Jupyter / site) "
      "and its study time (a '~' estimate) recomputed by `study_minutes`.")
-    sys.path.insert(0, str(root/'.ci'))
-    import lines
     def fix(m):
         nb = root/'nbs'/f"{m['stem']}.ipynb"
         if not nb.exists(): return m[0]      # a notebook still to come keeps its text

@@ -95,7 +95,8 @@ class Playground:
                           template='simple_white', legend=dict(font=dict(size=10)))
         return fig
 
-    def html(self) -> str:
+    def html(self, png:bytes|None=None # the print picture at `init`, if already drawn
+            ) -> str:
         ("The web page's figure: the plotly figure (its JavaScript not included: the page loads plotly.js) in a "
          "`div.mnist37-play`, whose sliders restyle the moving lines from the precomputed `frames`, then the static "
          "picture for print, `img.mnist37-print`.")
@@ -106,23 +107,25 @@ class Playground:
               "  if (f) Plotly.restyle(gd, f.x ? {x: f.x, y: f.y} : {y: f.y}, T);\n"
               "});" % (json.dumps(self.frames(), separators=(',', ':')), json.dumps(list(range(self._first, len(fig.data))))))
         plot = fig.to_html(include_plotlyjs=False, full_html=False, post_script=js, config=dict(displaylogo=False, responsive=True))
-        png = base64.b64encode(self.png()).decode()
+        png = base64.b64encode(png or self.png()).decode()
         return (f'<div class="mnist37-play">{plot}</div>\n'
                 f'<img class="mnist37-print" alt="{self.title}" src="data:image/png;base64,{png}">')
 
-    def widget(self):
+    def widget(self, png:bytes|None=None # the picture at `init`, if already drawn
+              ):
         "The live view for Jupyter: one slider per parameter over its values, redrawing the picture on every move."
         import ipywidgets as W
         sl = {k: W.SelectionSlider(options=[(_label(v), v) for v in vs], value=self.init[k], description=k, continuous_update=False)
               for k, vs in self.sliders.items()}
-        img = W.Image(value=self.png(), format='png')
+        img = W.Image(value=png or self.png(), format='png')
         def redraw(_): img.value = self.png(**{k: s.value for k, s in sl.items()})
         for s in sl.values(): s.observe(redraw, names='value')
         return W.VBox([W.HBox(list(sl.values())), img])
 
     def _repr_mimebundle_(self, include=None, exclude=None):
         "Jupyter's views: the live widget, the web page's `html`, the static PNG (in that order of preference)."
-        return {**self.widget()._repr_mimebundle_(), 'text/html': self.html(), 'image/png': base64.b64encode(self.png()).decode()}
+        png = self.png()   # drawn once, for all three
+        return {**self.widget(png)._repr_mimebundle_(), 'text/html': self.html(png), 'image/png': base64.b64encode(png).decode()}
 
 # %% ../nbs/93_playground.ipynb #pg-1d
 def step_size_1d() -> Playground:
