@@ -1,8 +1,12 @@
 "Shared pytest fixtures. The builders themselves live in `mnist37.test_utils`, which the notebooks use too."
-import os, subprocess, sys
+import os, signal, subprocess, sys
 from pathlib import Path
 
 import pytest
+
+# A shell starts a background job (`cmd &`, nohup) with SIGINT ignored, and a child inherits that: the Ctrl-C tests'
+# processes would then ignore their SIGINT. The tests send it on purpose, so they start their processes with Python's own.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN: signal.signal(signal.SIGINT, signal.default_int_handler)
 
 SCRIPT = str(Path(sys.executable).parent/'mnist37')   # the installed console script
 

@@ -180,22 +180,17 @@ def test_interrupt_during_start_up_is_one_line(delay):
     assert p.returncode == 130 and err.strip().splitlines() == ['mnist37 compare: interrupted'], (delay, p.returncode, err)
 
 
-@pytest.mark.parametrize('schedule', ['constant', 'one-cycle'])
-def test_train_full_mnist_prints_the_table(schedule):
-    r = mnist37('train', '--dataset', 'full', '--epochs', '3', '--schedule', schedule, '--quiet')
+def test_train_full_mnist_prints_the_table():
+    """The one-cycle command of issue 21 on the full MNIST in a real process: the live table's columns, 6 decimals, the time
+    as mm:ss, and the rate falling to almost 0. (95_cli runs the same command in-process, and the constant schedule.)"""
+    r = mnist37('train', '--dataset', 'full', '--epochs', '3', '--schedule', 'one-cycle', '--quiet')
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()
-    # the live table's columns, 6 decimals, the time as mm:ss
     assert lines[0].split() == ['epoch', 'train_loss', 'valid_loss', 'accuracy', 'time'] and [l.split()[0] for l in lines[1:4]] == ['0', '1', '2'], r.stdout
     assert all(len(v.split('.')[1]) == 6 for l in lines[1:4] for v in l.split()[1:4]) and lines[3].split()[4][2] == ':', r.stdout
-    last_lr = float(lines[-1].split("last batch's lr ")[1])
-    if schedule == 'constant': assert last_lr == 0.1, r.stdout
-    else: assert last_lr < 1e-5, r.stdout   # one-cycle: lr/1e5 at the end
-    assert f'{schedule} schedule, peak lr=0.1' in lines[-1], r.stdout
+    assert float(lines[-1].split("last batch's lr ")[1]) < 1e-5, r.stdout   # one-cycle: lr/1e5 at the end
+    assert 'one-cycle schedule, peak lr=0.1' in lines[-1], r.stdout
     assert float(lines[3].split()[3]) > 0.9 and 'final validation accuracy' in lines[-1], r.stdout
-    if schedule == 'constant':
-        r = mnist37('train', '--dataset', 'full', '--epochs', '1')          # with the progress bar: the table is drawn live
-        assert r.returncode == 0 and 'accuracy' in r.stdout and 'Traceback' not in r.stderr, r
 
 
 def test_train_unknown_names_list_the_choices():
@@ -220,8 +215,10 @@ def test_concurrent_first_loads_share_the_cache(tmp_path):
 BOMBS = {   # each a few KB at most; each used to cost minutes or gigabytes before it was refused
     'pax header (CVE-2024-6232)': lambda p: p.write_bytes(__import__('gzip').compress(
         b'././@PaxHeader'.ljust(100, b'\0') + b'0000644\0'*3 + b'00000200000\0' + b'0'*12 + b' '*8 + b'x' + bytes(355) + b'%' * 65536)),
+    # 2 GB of zeros as 40 bzip2 streams one after another (bzip2 readers read on across streams): built in a second
     'zeros after the end marker': lambda p: p.write_bytes(__import__('bz2').compress(
-        make_tar(p.with_suffix('.tar'), [('demo', None), ('demo/a', b'1')], 'w').read_bytes() + bytes(2_000_000_000))),
+        make_tar(p.with_suffix('.tar'), [('demo', None), ('demo/a', b'1')], 'w').read_bytes())
+        + __import__('bz2').compress(bytes(50_000_000)) * 40),
     'declared gigabytes': lambda p: make_tar(p, [('z', None), ('z/zeros', bytes(300_000_000))], 'w:bz2'),
     'names 40 folders deep': lambda p: make_tar(p, [('/'.join(['d']*k), None) for k in range(1, 41)]),
 }

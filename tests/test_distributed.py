@@ -74,26 +74,18 @@ def run(script, *args, timeout=240):
 
 
 def test_two_workers_equal_one_process(script, tmp_path):
-    "The Learner on 2 workers (global batch 64, each worker 32) ends where one process with batch 64 does."
+    """The Learner on 2 workers (global batch 64, each worker 32) ends where one process with batch 64 does; the same
+    comparison fails on a different run (another seed's parameters are far from seed 3's)."""
     one, two = run(script, 'train', 1, tmp_path/'one.pt'), run(script, 'train', 2, tmp_path/'two.pt')
     assert one.returncode == 0, one.stderr
     assert two.returncode == 0, two.stderr
     assert two.stdout.count('final accuracy') == 1, two.stdout   # rank 1 prints nothing
     a, b = torch.load(tmp_path/'one.pt'), torch.load(tmp_path/'two.pt')
-    diff = max((p - q).abs().max().item() for p, q in zip(a['params'], b['params'], strict=True))
-    assert diff < 1e-5, diff   # float32 rounding: the shard sums are added in another order
+    diff = lambda ps, qs: max((p - q).abs().max().item() for p, q in zip(ps, qs, strict=True))
+    assert diff(a['params'], b['params']) < 1e-5, diff(a['params'], b['params'])   # float32 rounding: the shard sums are added in another order
     assert torch.allclose(a['table'], b['table'], atol=1e-5), (a['table'], b['table'])
-
-
-def test_the_comparison_can_fail(script, tmp_path):
-    "The check above fails on a different run: another seed's parameters are far from seed 3's."
-    r = run(script, 'train', 1, tmp_path/'one.pt')
-    assert r.returncode == 0, r.stderr
-    a = torch.load(tmp_path/'one.pt')
-    torch.manual_seed(0)
     from mnist37.sgd import make_model
-    other = [p.detach() for p in make_model('simple_net', 4).parameters()]
-    assert max((p - q).abs().max().item() for p, q in zip(a['params'], other)) > 1e-3
+    assert diff(a['params'], [p.detach() for p in make_model('simple_net', 4).parameters()]) > 1e-3
 
 
 def test_failing_worker_stops_the_others(script):
@@ -114,17 +106,18 @@ def test_more_workers_than_cores_warns(script):
     assert r.returncode == 0, r.stderr
     warn = [l for l in r.stderr.splitlines() if 'warning' in l]
     assert warn == ['mnist37: warning: 2 workers on 1 CPU cores: they take turns, and the run is slower than with 1'], r.stderr
-    r = run(script, 'noop', 0, 'all-cores')
-    assert r.returncode == 0 and 'warning' not in r.stderr or os.cpu_count() < 2, r.stderr
 
 
 def test_port_in_use_is_not_fatal(script):
-    "A port someone else listens on: one warning line, the store goes to a free port, the run succeeds."
+    """A port someone else listens on: one warning line, the store goes to a free port, the run succeeds (and with a
+    core per worker, no warning about cores)."""
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0)); s.listen(); port = s.getsockname()[1]
         r = run(script, 'noop', port, 'all-cores')
     assert r.returncode == 0, r.stderr
-    assert f'mnist37: warning: port {port} on 127.0.0.1 is taken' in r.stderr, r.stderr
+    warn = [l for l in r.stderr.splitlines() if 'warning' in l]
+    assert f'mnist37: warning: port {port} on 127.0.0.1 is taken' in warn[0], r.stderr
+    assert len(warn) == 1 or len(os.sched_getaffinity(0)) < 2, r.stderr
 
 
 def _alive(pid):
